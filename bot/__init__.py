@@ -1,0 +1,1 @@
+"""Mentoring coach bot for Discord."""

@@ -1,0 +1,1 @@
+"""Storage: models, engine, unit of work and repository functions."""

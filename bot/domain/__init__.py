@@ -1,0 +1,1 @@
+"""Pure coaching core: no Discord, database, model or scheduler imports."""

@@ -1,0 +1,1 @@
+"""Services that join the core, storage and ports."""

@@ -1,0 +1,1 @@
+"""Coaching frameworks shipped with the bot, as TOML data files."""
