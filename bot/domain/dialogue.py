@@ -17,7 +17,7 @@ from bot.domain.frameworks import (
     Stage,
     Store,
 )
-from bot.domain.reflect import match_options, reflect_answer, reflect_words
+from bot.domain.reflect import match_options, reflect_answer, reflect_topic, reflect_words
 from bot.domain.state import (
     CaptureValue,
     Phase,
@@ -178,7 +178,7 @@ def start(
     state = SessionState(
         framework_id=fw.id, framework_version=fw.version, stage_id=first.id, facts=facts, seed=seed
     )
-    replies = _reply(ReplyKind.REFLECTION, reflect_words(first, facts.get("topic", ""), turn=0))
+    replies = _reply(ReplyKind.REFLECTION, reflect_topic(facts.get("topic", "")))
     question, state = _ask(fw, first, state)
     return TurnResult(state, [*replies, Reply(ReplyKind.QUESTION, question)])
 
@@ -289,7 +289,11 @@ def _take_probe_answer(
         update["choices"] = [c for c in dict.fromkeys([*value.choices, *more])]
     value = value.model_copy(update=update)
     state = state.model_copy(update={"captures": {**state.captures, key: value}})
-    reflection = reflect_words(stage, text, turn=state.turns)
+    if stage.capture.kind is CaptureKind.COMMITMENT:
+        # A "by when?" answer is best given back as the whole step with its date.
+        reflection = reflect_answer(stage, value.text, value, turn=state.turns, today=ctx.today)
+    else:
+        reflection = reflect_words(stage, text, turn=state.turns)
     return _next_step(fw, stage, state, _reply(ReplyKind.REFLECTION, reflection), ctx)
 
 

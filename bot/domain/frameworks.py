@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import string
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -18,6 +18,14 @@ Text = Annotated[str, Field(min_length=1, max_length=600)]
 
 # Placeholders a question may use: facts handed in by the caller or earlier captures.
 PLACEHOLDER_RE = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+
+
+class _FieldError(ValueError):
+    """A validation problem that points at a field below the model that raised it."""
+
+    def __init__(self, loc: tuple[int | str, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
 
 
 class CaptureKind(StrEnum):
@@ -108,8 +116,9 @@ class Stage(_Strict):
     @classmethod
     def _reflection_slots(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for text in value:
-            if "{answer}" not in text:
-                raise ValueError(f"a reflection stem needs the {{answer}} slot: {text!r}")
+            if set(PLACEHOLDER_RE.findall(text)) != {"answer"}:
+                raise ValueError(f"a reflection stem takes exactly the {{answer}} slot: {text!r}")
+            _check_format(text)
         return value
 
     @property
@@ -130,35 +139,44 @@ class Framework(_Strict):
 
     @model_validator(mode="after")
     def _check_stages(self) -> Framework:
-        ids = [s.id for s in self.stages]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"stage ids must be unique, repeated: {', '.join(dupes)}")
-        keys = [s.capture.key for s in self.stages]
-        dupes = sorted({k for k in keys if keys.count(k) > 1})
-        if dupes:
-            raise ValueError(f"capture keys must be unique, repeated: {', '.join(dupes)}")
+        seen_ids: set[str] = set()
+        seen_keys: set[str] = set()
+        for n, stage in enumerate(self.stages):
+            if stage.id in seen_ids:
+                raise _FieldError(("stages", n, "id"), f"stage id {stage.id!r} is used twice")
+            if stage.capture.key in seen_keys:
+                raise _FieldError(
+                    ("stages", n, "capture", "key"),
+                    f"capture key {stage.capture.key!r} is used twice",
+                )
+            seen_ids.add(stage.id)
+            seen_keys.add(stage.capture.key)
         known: set[str] = {"topic", "name"}
-        for stage in self.stages:
-            texts = list(stage.questions) + [p.text for p in stage.probes]
-            for text in texts:
+        for n, stage in enumerate(self.stages):
+            texts = [(("questions", i), q) for i, q in enumerate(stage.questions)]
+            texts += [(("probes", i, "text"), p.text) for i, p in enumerate(stage.probes)]
+            for where, text in texts:
+                loc = ("stages", n, *where)
                 for slot in PLACEHOLDER_RE.findall(text):
                     if slot not in known and not slot.startswith("fact_"):
-                        raise ValueError(
-                            f"stage {stage.id!r} uses {{{slot}}} before it is captured"
+                        raise _FieldError(
+                            loc, f"stage {stage.id!r} uses {{{slot}}} before it is captured"
                         )
-                _check_format(text)
+                try:
+                    _check_format(text)
+                except ValueError as exc:
+                    raise _FieldError(loc, str(exc)) from exc
             known.add(stage.capture.key)
             if stage.capture.kind is CaptureKind.SCALE:
                 known.update({f"{stage.capture.key}_up"})
-        if stage_without_plain_question := [
-            s.id for s in self.stages if all(PLACEHOLDER_RE.search(q) for q in s.questions)
-        ]:
-            # A question with only placeholders may have nothing to fill it; keep a plain one.
-            raise ValueError(
-                "each stage needs one question without placeholders: "
-                + ", ".join(stage_without_plain_question)
-            )
+        for n, s in enumerate(self.stages):
+            if not any(set(PLACEHOLDER_RE.findall(q)) <= {s.only_if} for q in s.questions):
+                # Any capture may have been skipped, so one variant must need nothing but only_if.
+                raise _FieldError(
+                    ("stages", n, "questions"),
+                    f"stage {s.id!r} needs a question that uses no placeholder other than "
+                    "its only_if",
+                )
         return self
 
     def stage(self, stage_id: str) -> Stage:
@@ -185,40 +203,89 @@ class FrameworkError(Exception):
         super().__init__(f"{path}: " + "; ".join(problems))
 
 
+_HEADER_RE = re.compile(r"^\s*(\[\[?)\s*([\w.\s-]+?)\s*\]")
+_KEY_RE = re.compile(r"^\s*([\w-]+)\s*=")
+
+
 def _line_of(source: str, loc: tuple[int | str, ...]) -> int | None:
-    """Find the line in a TOML source where the field at loc is set."""
+    """Find the line in a TOML source where the field at loc is set (or its nearest parent)."""
     lines = source.splitlines()
-    # Walk the location: array-of-table indexes count [[name]] headers, keys match `key =`.
-    start = 0
-    table_path = ""
-    for part in loc:
+    headers = [
+        (i, "".join(m.group(2).split()), m.group(1) == "[[")
+        for i, line in enumerate(lines)
+        if (m := _HEADER_RE.match(line))
+    ]
+    # Narrow a window of lines part by part; a missing part leaves the nearest parent's line.
+    lo, hi, table, found = 0, len(lines), "", None
+    parts = list(loc)
+    while parts:
+        part = parts.pop(0)
         if isinstance(part, int):
-            header = re.compile(rf"^\s*\[\[\s*{re.escape(table_path)}\s*\]\]")
-            seen = -1
-            for i in range(start, len(lines)):
-                if header.match(lines[i]):
-                    seen += 1
-                    if seen == part:
-                        start = i + 1
-                        break
-            continue
-        key = re.compile(rf"^\s*{re.escape(str(part))}\s*=|^\s*\[\[?\s*[\w.]*{re.escape(str(part))}")
-        for i in range(start, len(lines)):
-            if key.match(lines[i]):
-                start = i
-                break
-        table_path = f"{table_path}.{part}" if table_path else str(part)
-    return start + 1 if loc else None
+            if found is not None:
+                found = _array_item(lines, found, part)
+            break
+        body_end = min((h for h, _, _ in headers if lo <= h < hi), default=hi)
+        key_line = next((i for i in range(lo, body_end) if _key_is(lines[i], str(part))), None)
+        if key_line is not None:
+            found = key_line
+            # The value is inline; only an array index can be narrowed further.
+            if parts and isinstance(parts[0], int):
+                found = _array_item(lines, found, parts[0])
+            break
+        path = f"{table}.{part}" if table else str(part)
+        tables = [(h, arr) for h, p, arr in headers if lo <= h < hi and p == path]
+        if not tables:
+            break
+        index = 0
+        if tables[0][1] and parts and isinstance(parts[0], int):
+            index = int(parts.pop(0))
+        if index >= len(tables):
+            break
+        found = tables[index][0]
+        lo = found + 1
+        hi = next((h for h, p, _ in headers if found < h < hi and not p.startswith(path + ".")), hi)
+        table = path
+    return found + 1 if found is not None else None
+
+
+def _key_is(line: str, name: str) -> bool:
+    m = _KEY_RE.match(line)
+    return m is not None and m.group(1) == name
+
+
+def _array_item(lines: list[str], key_line: int, index: int) -> int:
+    """Line of item `index` in a multi-line array of strings, else the key's own line."""
+    if not lines[key_line].rstrip().endswith("["):
+        return key_line
+    items = []
+    for i in range(key_line + 1, len(lines)):
+        stripped = lines[i].strip()
+        if stripped.startswith("]"):
+            break
+        if stripped[:1] in {'"', "'", "{"}:
+            items.append(i)
+    return items[index] if index < len(items) else key_line
 
 
 def _format_errors(source: str, err: ValidationError) -> list[str]:
-    problems = []
+    errors = []
     for e in err.errors():
         loc = tuple(e["loc"])
+        cause = e.get("ctx", {}).get("error")
+        if isinstance(cause, _FieldError):
+            loc += cause.loc
+        errors.append((loc, e))
+    problems = []
+    for loc, e in errors:
+        # pydantic also calls a sequence "too short" when its items failed; say only the cause.
+        nested = any(len(o) > len(loc) and o[: len(loc)] == loc for o, _ in errors)
+        if e["type"] == "too_short" and nested:
+            continue
         field = ".".join(str(p) for p in loc) or "(file)"
         line = _line_of(source, loc)
         where = f"line {line}: " if line else ""
-        problems.append(f"{where}{field}: {e['msg']}")
+        msg = e["msg"].removeprefix("Value error, ")
+        problems.append(f"{where}{field}: {msg}")
     return problems
 
 
@@ -273,7 +340,7 @@ class Catalogue:
     def __contains__(self, framework_id: object) -> bool:
         return framework_id in self._by_id
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Framework]:
         return iter(sorted(self._by_id.values(), key=lambda f: f.id))
 
     def __len__(self) -> int:
@@ -288,7 +355,6 @@ class Catalogue:
         return sorted(self._by_id)
 
 
-FrameworkId = Literal["grow", "solution_focused", "feedback_sandwich", "stress_debrief", "star_story"]
 SHIPPED: tuple[str, ...] = (
     "grow",
     "solution_focused",

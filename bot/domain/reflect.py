@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.domain.dates import format_due
+from bot.domain.dates import format_due, parse_due
 from bot.domain.frameworks import CaptureKind, Option, Stage
 from bot.domain.guard import check_turn
 from bot.domain.state import CaptureValue
@@ -87,14 +87,25 @@ def _clean(candidate: str) -> str | None:
     return candidate if not check_turn(candidate) else None
 
 
-def _paraphrase(text: str, lead: str) -> str | None:
+def _paraphrase(text: str, lead: str, suffix: str = "") -> str | None:
     """Give first-person words back in second person, or None when that would garble them."""
     if not starts_first_person(text) or mentions_second_person(text):
         return None
-    body = lower_first(swap_person(excerpt(text, 14)))
+    body = lower_first(swap_person(excerpt(text, 18)))
     if body.endswith("…"):
         return None
-    return _clean(f"{lead} {body}.")
+    return _clean(f"{lead} {body}{suffix}.")
+
+
+def reflect_topic(topic: str) -> str | None:
+    """Say back what the member wants to talk about."""
+    if not words(topic):
+        return None
+    if len(words(topic)) <= 12 and not mentions_second_person(topic):
+        said = _clean(f"You'd like to talk about {swap_person(excerpt(topic, 12))}.")
+        if said is not None:
+            return said
+    return f"You'd like to talk about {quote(topic)}."
 
 
 def _stems(stage: Stage, defaults: tuple[str, ...]) -> tuple[str, ...]:
@@ -121,19 +132,27 @@ def reflect_answer(
     if not is_substantive(text):
         return None
     if kind is CaptureKind.COMMITMENT:
-        answer = quote(text) + (f", by {format_due(value.due, today)}" if value.due else "")
+        due = ""
+        if value.due is not None:
+            # Words that already name the day get the exact date alongside, not a second "by".
+            when = format_due(value.due, today)
+            due = f" ({when})" if parse_due(excerpt(text, 18), today) else f", by {when}"
+        lead = _PARAPHRASE_LEADS[turn % len(_PARAPHRASE_LEADS)]
+        if (said := _paraphrase(text, lead, due)) is not None:
+            return said
         stems = _stems(stage, _COMMITMENT_STEMS)
-        return stems[turn % len(stems)].format(answer=answer)
+        return stems[turn % len(stems)].format(answer=quote(text) + due)
     return reflect_words(stage, text, turn=turn)
 
 
 def reflect_words(stage: Stage, text: str, *, turn: int) -> str | None:
-    """Reflect free text: a paraphrase on some turns, the member's quoted words otherwise."""
+    """Reflect free text: first person comes back as a paraphrase, anything else quoted."""
     if not is_substantive(text):
         return None
-    if turn % 2 == 0:
-        lead = _PARAPHRASE_LEADS[(turn // 2) % len(_PARAPHRASE_LEADS)]
-        if (said := _paraphrase(text, lead)) is not None:
-            return said
-    stems = _stems(stage, _QUOTE_STEMS)
+    lead = _PARAPHRASE_LEADS[turn % len(_PARAPHRASE_LEADS)]
+    if (said := _paraphrase(text, lead)) is not None:
+        return said
+    # A scale or choice stage's own stems expect a number or labels, not free words.
+    free_text = stage.capture.kind in (CaptureKind.TEXT, CaptureKind.COMMITMENT)
+    stems = _stems(stage, _QUOTE_STEMS) if free_text else _QUOTE_STEMS
     return stems[turn % len(stems)].format(answer=quote(text))

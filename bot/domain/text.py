@@ -40,7 +40,8 @@ _SWAPS = {
     "we'd": "you'd",
 }
 _WAS_AFTER = {"i", "we"}
-_FIRST_PERSON_START = re.compile(r"^(i|i'm|im|i've|i'd|i'll|my|we|we're|we've|our)\b", re.I)
+# Only a subject pronoun: "my ..." is often a bare noun phrase that a paraphrase would garble.
+_FIRST_PERSON_START = re.compile(r"^(i|i'm|im|i've|i'd|i'll|we|we're|we've|we'll|we'd)\b", re.I)
 _SECOND_PERSON = re.compile(r"\b(you|your|yours|yourself|you're|you've|you'd|you'll)\b", re.I)
 
 
@@ -87,7 +88,7 @@ def quote(text: str, max_words: int = 16) -> str:
 
 
 def starts_first_person(text: str) -> bool:
-    """Say whether the words open with I, my, we or our."""
+    """Say whether the words open with I or we as their subject."""
     return bool(_FIRST_PERSON_START.match(text.strip().replace("’", "'")))
 
 

@@ -38,6 +38,7 @@ id = "score"
 title = "Score"
 purpose = "Rate it."
 questions = ["Where is it today, from 0 to 10?", "How close are you, 0 to 10?"]
+reflections = ["You put it at {answer} out of 10."]
 capture = { kind = "scale", key = "score", store = "stress_score" }
 
 [[stages]]
@@ -84,6 +85,13 @@ def questions(turn: TurnResult) -> list[str]:
     return [r.text for r in turn.replies if r.kind is ReplyKind.QUESTION]
 
 
+def test_words_instead_of_a_score_are_reflected_without_the_score_stem() -> None:
+    turn = talk(["get hired", "it has been a rough week honestly"])[-1]
+    assert turn.state.stage_id == "score"
+    assert "“it has been a rough week honestly”" in turn.replies[0].text
+    assert "out of 10" not in turn.replies[0].text
+
+
 def test_a_full_conversation_reflects_and_asks_one_question_per_turn() -> None:
     turns = talk(
         [
@@ -100,7 +108,7 @@ def test_a_full_conversation_reflects_and_asks_one_question_per_turn() -> None:
         assert check_turn(turn.text) == [], turn.text
     assert turns[1].replies[0].kind is ReplyKind.REFLECTION
     assert "calmer before interviews" in turns[1].replies[0].text
-    assert turns[2].replies[0].text.startswith("You'd put it at 6")
+    assert turns[2].replies[0].text == "You put it at 6 out of 10."
     assert questions(turns[2]) in (
         ["What would 7 look like?"],
         ["What would one point higher look like?"],
@@ -172,6 +180,7 @@ def test_commitment_without_date_gets_the_due_date_probe() -> None:
     turns = talk(["get hired", "5", "nothing", "nothing", "work", "ask for feedback"])
     assert questions(turns[-1]) == ["When will you have done it by?"]
     done = dialogue.respond(FW, turns[-1].state, "by next Tuesday", CTX)
+    assert "“ask for feedback”, by Tuesday 1 December" in done.replies[0].text
     assert done.done
     assert done.state.captures["step"].due == date(2026, 12, 1)
 
