@@ -1,0 +1,273 @@
+"""Coaching conversations: the dialogue engine joined to storage, for any adapter."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db import repositories as repo
+from bot.db.models import CoachingSession, Member
+from bot.db.uow import unit_of_work
+from bot.domain import dialogue
+from bot.domain.dates import local_date, local_now
+from bot.domain.frameworks import PLACEHOLDER_RE, Catalogue, Framework, Store
+from bot.domain.state import Reply, SessionState, Stored, TurnResult
+from bot.errors import NoOpenConversation, UnknownFramework
+from bot.services.clock import Clock, SystemClock
+
+
+@dataclass(frozen=True)
+class MemberRef:
+    """Who is talking: a Discord member (guild 0 for DMs and the console)."""
+
+    guild_id: int
+    user_id: int
+    display_name: str
+
+
+@dataclass(frozen=True)
+class CoachTurn:
+    """What an adapter renders after one turn."""
+
+    session_id: int
+    framework_id: str
+    framework_title: str
+    stage_id: str
+    stage_title: str
+    step: int
+    steps: int
+    replies: list[Reply]
+    done: bool
+    status: str
+    stored: list[Stored] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """All replies as one message."""
+        return "\n\n".join(r.text for r in self.replies)
+
+
+class CoachingService:
+    """Start, continue, pause and end coaching conversations."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        catalogue: Catalogue,
+        *,
+        clock: Clock | None = None,
+        default_timezone: str = "UTC",
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self.catalogue = catalogue
+        self._clock = clock or SystemClock()
+        self._default_tz = default_timezone
+        # One turn at a time per conversation, so two quick messages cannot overwrite each other.
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def framework(self, framework_id: str) -> Framework:
+        """Return a framework by id or raise a member-readable error."""
+        if framework_id not in self.catalogue:
+            raise UnknownFramework(framework_id, self.catalogue.ids())
+        return self.catalogue.get(framework_id)
+
+    def _lock(self, session_id: int) -> asyncio.Lock:
+        lock = self._locks.get(session_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[session_id] = lock
+        return lock
+
+    def _zone(self, member: Member) -> str:
+        return member.timezone or self._default_tz
+
+    def _ctx(self, member: Member) -> dialogue.Context:
+        return dialogue.Context(today=local_date(self._clock.now(), self._zone(member)))
+
+    async def member(self, ref: MemberRef) -> Member:
+        """Return the stored member for this reference, creating it on first contact."""
+        async with unit_of_work(self._sessionmaker) as s:
+            return await repo.get_or_create_member(
+                s, guild_id=ref.guild_id, user_id=ref.user_id, display_name=ref.display_name
+            )
+
+    async def open_conversations(self, ref: MemberRef) -> list[CoachingSession]:
+        """The member's active and paused conversations, newest first."""
+        async with unit_of_work(self._sessionmaker) as s:
+            member = await repo.find_member(s, guild_id=ref.guild_id, user_id=ref.user_id)
+            return [] if member is None else await repo.open_sessions(s, member.id)
+
+    async def start(
+        self,
+        ref: MemberRef,
+        framework_id: str,
+        *,
+        topic: str | None = None,
+        channel_id: int | None = None,
+        extra_facts: Mapping[str, str] | None = None,
+    ) -> CoachTurn:
+        """Open a new conversation and return its first question."""
+        fw = self.framework(framework_id)
+        async with unit_of_work(self._sessionmaker) as s:
+            member = await repo.get_or_create_member(
+                s, guild_id=ref.guild_id, user_id=ref.user_id, display_name=ref.display_name
+            )
+            facts = {**(await self._facts(s, fw, member)), **(extra_facts or {})}
+            if topic:
+                facts["topic"] = topic.strip()[:200]
+            result = dialogue.start(
+                fw, self._ctx(member), facts=facts, seed=secrets.randbelow(1 << 30)
+            )
+            cs = await repo.create_session(
+                s,
+                member_id=member.id,
+                framework_id=fw.id,
+                framework_version=fw.version,
+                topic=topic,
+                stage_id=result.state.stage_id,
+                state=result.state.model_dump(mode="json"),
+                channel_id=channel_id,
+            )
+            await self._record(s, cs, None, result)
+            return self._view(fw, cs.id, result)
+
+    async def reply(self, session_id: int, member_user_id: int, text: str) -> CoachTurn:
+        """Take the member's message in a conversation and return the coach's turn."""
+        async with self._lock(session_id), unit_of_work(self._sessionmaker) as s:
+            cs, member, fw, state = await self._load(s, session_id, member_user_id)
+            result = dialogue.respond(fw, state, text, self._ctx(member))
+            await self._record(s, cs, text, result)
+            await self._keep(s, cs, member, result)
+            return self._view(fw, cs.id, result)
+
+    async def resume(self, session_id: int, member_user_id: int) -> CoachTurn:
+        """Reopen a paused conversation at the question where it stopped."""
+        async with self._lock(session_id), unit_of_work(self._sessionmaker) as s:
+            cs, _member, fw, state = await self._load(s, session_id, member_user_id)
+            result = dialogue.resume(fw, state)
+            await self._record(s, cs, None, result)
+            return self._view(fw, cs.id, result)
+
+    async def command(self, session_id: int, member_user_id: int, command: str) -> CoachTurn:
+        """Apply a button press (skip, pause, end) as if the member had typed it."""
+        if command not in {"skip", "pause", "end", "back"}:
+            raise ValueError(f"not a conversation command: {command}")
+        return await self.reply(session_id, member_user_id, command)
+
+    async def latest_open(self, ref: MemberRef, framework_id: str | None = None) -> CoachingSession:
+        """The member's newest open conversation, optionally of one framework."""
+        async with unit_of_work(self._sessionmaker) as s:
+            member = await repo.find_member(s, guild_id=ref.guild_id, user_id=ref.user_id)
+            found = None
+            if member is not None:
+                found = await repo.latest_open_session(s, member.id, framework_id)
+            if found is None:
+                raise NoOpenConversation()
+            return found
+
+    async def _load(
+        self, s: AsyncSession, session_id: int, member_user_id: int
+    ) -> tuple[CoachingSession, Member, Framework, SessionState]:
+        cs = await repo.get_session(s, session_id)
+        member = await repo.get_member(s, cs.member_id) if cs is not None else None
+        if cs is None or member is None or member.user_id != member_user_id:
+            # Someone else's session is reported as missing, so ids reveal nothing.
+            raise NoOpenConversation("That conversation was not found.")
+        fw = self.framework(cs.framework_id)
+        return cs, member, fw, SessionState.model_validate(cs.state)
+
+    async def _facts(self, s: AsyncSession, fw: Framework, member: Member) -> dict[str, str]:
+        """Facts from earlier weeks that a framework's questions may use."""
+        facts: dict[str, str] = {"name": member.display_name}
+        wanted = {stage.only_if for stage in fw.stages} | _slots(fw)
+        if "fact_last_action" in wanted:
+            for commitment in await repo.list_commitments(s, member.id, status="open"):
+                source = (
+                    await repo.get_session(s, commitment.session_id)
+                    if commitment.session_id
+                    else None
+                )
+                if source is not None and source.framework_id == fw.id:
+                    facts["fact_last_action"] = commitment.text
+                    break
+        if "fact_last_score" in wanted and (history := await repo.stress_history(s, member.id, 1)):
+            facts["fact_last_score"] = str(history[-1].score)
+        return facts
+
+    async def _record(
+        self, s: AsyncSession, cs: CoachingSession, said: str | None, result: TurnResult
+    ) -> None:
+        """Keep the transcript and the new state."""
+        stage_id = result.state.stage_id
+        if said is not None:
+            await repo.add_turn(
+                s, session_id=cs.id, role="member", kind="message", text=said, stage_id=cs.stage_id
+            )
+        for reply in result.replies:
+            await repo.add_turn(
+                s,
+                session_id=cs.id,
+                role="coach",
+                kind=reply.kind.value,
+                text=reply.text,
+                stage_id=stage_id,
+            )
+        await repo.save_session(
+            s,
+            cs,
+            state=result.state.model_dump(mode="json"),
+            stage_id=stage_id,
+            status=result.state.status.value,
+        )
+
+    async def _keep(
+        self, s: AsyncSession, cs: CoachingSession, member: Member, result: TurnResult
+    ) -> None:
+        """Store goals, commitments and scores once the conversation closes."""
+        for item in result.stored:
+            if item.store is Store.GOAL:
+                await repo.add_goal(s, member_id=member.id, session_id=cs.id, text=item.value.text)
+            elif item.store is Store.COMMITMENT:
+                await repo.add_commitment(
+                    s,
+                    member_id=member.id,
+                    session_id=cs.id,
+                    text=item.value.text,
+                    due_date=item.value.due,
+                )
+            elif item.store is Store.STRESS_SCORE and item.value.score is not None:
+                await repo.record_stress_score(
+                    s,
+                    member_id=member.id,
+                    session_id=cs.id,
+                    score=item.value.score,
+                    at=local_now(self._clock.now(), self._zone(member)),
+                )
+
+    def _view(self, fw: Framework, session_id: int, result: TurnResult) -> CoachTurn:
+        step, steps = dialogue.progress(fw, result.state)
+        stage = fw.stage(result.state.stage_id)
+        return CoachTurn(
+            session_id=session_id,
+            framework_id=fw.id,
+            framework_title=fw.title,
+            stage_id=stage.id,
+            stage_title=stage.title,
+            step=step,
+            steps=steps,
+            replies=result.replies,
+            done=result.done,
+            status=result.state.status.value,
+            stored=result.stored,
+        )
+
+
+def _slots(fw: Framework) -> set[str]:
+    return {
+        slot for stage in fw.stages for q in stage.questions for slot in PLACEHOLDER_RE.findall(q)
+    }
