@@ -1,0 +1,164 @@
+"""Tables: members, coaching sessions and their turns, goals, commitments, stress scores."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.db.base import Base, UTCDateTime, utcnow
+
+SESSION_STATUSES = ("active", "paused", "done", "ended")
+OPEN_SESSION_STATUSES = ("active", "paused")
+CLOSED_SESSION_STATUSES = ("done", "ended")
+TURN_ROLES = ("member", "coach")
+GOAL_STATUSES = ("active", "achieved", "dropped")
+COMMITMENT_STATUSES = ("open", "done", "partly", "dropped")
+
+# Console and direct-message conversations have no guild; 0 keeps the unique key usable.
+NO_GUILD = 0
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    """Render a CHECK expression limiting a column to fixed values."""
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({quoted})"
+
+
+class Member(Base):
+    """A person in one guild (or in direct messages), with their privacy choices."""
+
+    __tablename__ = "members"
+    # AUTOINCREMENT stops SQLite reusing the id of a deleted row; ids end up in custom_ids.
+    __table_args__ = (UniqueConstraint("guild_id", "user_id"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    display_name: Mapped[str] = mapped_column(String(100))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    dm_channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    share_progress: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    share_transcripts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class CoachingSession(Base):
+    """One conversation run by a framework, with the engine's serialized state."""
+
+    __tablename__ = "coaching_sessions"
+    __table_args__ = (
+        CheckConstraint(_in("status", SESSION_STATUSES), name="status"),
+        # Leading member_id also serves plain member lookups and the foreign key.
+        Index(None, "member_id", "status"),
+        # Button custom_ids carry the session id: a deleted id must never come back.
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    framework_id: Mapped[str] = mapped_column(String(40))
+    framework_version: Mapped[int] = mapped_column(Integer)
+    topic: Mapped[str | None] = mapped_column(String(200))
+    stage_id: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(12), default="active", server_default="active")
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    # Loading must be explicit (selectinload) so no lazy load hits the async path.
+    member: Mapped[Member] = relationship(lazy="raise")
+
+
+class Turn(Base):
+    """One message of a coaching conversation, from the member or the coach."""
+
+    __tablename__ = "turns"
+    __table_args__ = (CheckConstraint(_in("role", TURN_ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("coaching_sessions.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    stage_id: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Goal(Base):
+    """Something a member wants to reach, possibly set during a session."""
+
+    __tablename__ = "goals"
+    __table_args__ = (CheckConstraint(_in("status", GOAL_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coaching_sessions.id", ondelete="SET NULL")
+    )
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="active", server_default="active")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Commitment(Base):
+    """A concrete next step a member chose, followed up later."""
+
+    __tablename__ = "commitments"
+    __table_args__ = (
+        CheckConstraint(_in("status", COMMITMENT_STATUSES), name="status"),
+        Index(None, "member_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coaching_sessions.id", ondelete="SET NULL")
+    )
+    text: Mapped[str] = mapped_column(Text)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="open", server_default="open")
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class StressScore(Base):
+    """A member's self-rated stress (0-10) for one ISO week."""
+
+    __tablename__ = "stress_scores"
+    __table_args__ = (
+        UniqueConstraint("member_id", "iso_year", "iso_week"),
+        CheckConstraint("score BETWEEN 0 AND 10", name="score_range"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coaching_sessions.id", ondelete="SET NULL")
+    )
+    iso_year: Mapped[int] = mapped_column(Integer)
+    iso_week: Mapped[int] = mapped_column(Integer)
+    score: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,3 @@
+"""Suite-wide pytest set-up."""
+
+pytest_plugins = ["tests.fixtures_db"]

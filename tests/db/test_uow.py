@@ -1,0 +1,62 @@
+"""A unit of work commits on success and rolls back on any error."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db import repositories as repo
+from bot.db.uow import UnitOfWork, unit_of_work
+
+
+async def test_success_commits(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    async with unit_of_work(sessionmaker) as s:
+        await repo.get_or_create_member(s, guild_id=5, user_id=6, display_name="Lin")
+    async with sessionmaker() as s:
+        assert await repo.find_member(s, guild_id=5, user_id=6) is not None
+
+
+async def test_error_rolls_back(uow: UnitOfWork) -> None:
+    async def failing_interaction() -> None:
+        async with uow() as s:
+            await repo.get_or_create_member(s, guild_id=5, user_id=6, display_name="Lin")
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        await failing_interaction()
+    async with uow() as s:
+        assert await repo.find_member(s, guild_id=5, user_id=6) is None
+
+
+async def test_cancellation_rolls_back(uow: UnitOfWork) -> None:
+    started = asyncio.Event()
+
+    async def interaction() -> None:
+        async with uow() as s:
+            await repo.get_or_create_member(s, guild_id=5, user_id=6, display_name="Lin")
+            started.set()
+            await asyncio.sleep(60)
+
+    task = asyncio.create_task(interaction())
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with uow() as s:
+        assert await repo.find_member(s, guild_id=5, user_id=6) is None
+
+
+async def test_objects_stay_readable_after_commit(uow: UnitOfWork) -> None:
+    async with uow() as s:
+        member = await repo.get_or_create_member(s, guild_id=5, user_id=6, display_name="Lin")
+    # expire_on_commit=False: no lazy refresh (which would fail outside the session).
+    assert member.display_name == "Lin"
+    assert member.share_progress is False
+    assert member.created_at.tzinfo is not None
+
+
+async def test_each_unit_gets_its_own_session(uow: UnitOfWork) -> None:
+    async with uow() as first, uow() as second:
+        assert first is not second
