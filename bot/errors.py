@@ -21,3 +21,12 @@ class NoOpenConversation(UserFacingError):
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(detail or "You have no open coaching conversation right now.")
+
+
+class StaleAction(UserFacingError):
+    """A button or menu on an older message, pressed after the conversation moved on."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "That question has already been answered. Use the buttons on the newest message."
+        )

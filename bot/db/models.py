@@ -162,3 +162,13 @@ class StressScore(Base):
     iso_week: Mapped[int] = mapped_column(Integer)
     score: Mapped[int] = mapped_column(Integer)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class BotState(Base):
+    """Small values the bot keeps between runs, such as the synced command-tree hash."""
+
+    __tablename__ = "bot_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

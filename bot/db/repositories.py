@@ -15,6 +15,7 @@ from bot.db.models import (
     CLOSED_SESSION_STATUSES,
     OPEN_SESSION_STATUSES,
     SESSION_STATUSES,
+    BotState,
     CoachingSession,
     Commitment,
     Goal,
@@ -286,3 +287,52 @@ async def stress_history(s: AsyncSession, member_id: int, limit: int = 52) -> li
     rows = list((await s.execute(stmt)).scalars())
     rows.reverse()
     return rows
+
+
+def _user_sessions_query(user_id: int, statuses: tuple[str, ...]) -> Any:
+    """Select one Discord user's sessions in any server, most recently updated first."""
+    return (
+        select(CoachingSession)
+        .join(Member, Member.id == CoachingSession.member_id)
+        .where(Member.user_id == user_id, CoachingSession.status.in_(statuses))
+        .order_by(CoachingSession.updated_at.desc(), CoachingSession.id.desc())
+    )
+
+
+async def user_sessions(
+    s: AsyncSession,
+    user_id: int,
+    *,
+    statuses: tuple[str, ...] = OPEN_SESSION_STATUSES,
+    channel_id: int | None = None,
+) -> list[CoachingSession]:
+    """List a user's sessions across servers, optionally only those held in one channel."""
+    stmt = _user_sessions_query(user_id, statuses)
+    if channel_id is not None:
+        stmt = stmt.where(CoachingSession.channel_id == channel_id)
+    return list((await s.execute(stmt)).scalars())
+
+
+async def set_session_channel(s: AsyncSession, cs: CoachingSession, channel_id: int) -> None:
+    """Record where a conversation is held (a DM channel or a private thread)."""
+    if cs not in s:
+        s.add(cs)
+    cs.channel_id = channel_id
+    cs.updated_at = utcnow()
+    await s.flush()
+
+
+async def get_state(s: AsyncSession, key: str) -> str | None:
+    """Return a stored bot value."""
+    row = await s.get(BotState, key)
+    return None if row is None else row.value
+
+
+async def set_state(s: AsyncSession, key: str, value: str) -> None:
+    """Store a bot value, replacing any earlier one."""
+    row = await s.get(BotState, key)
+    if row is None:
+        s.add(BotState(key=key, value=value))
+    else:
+        row.value = value
+    await s.flush()

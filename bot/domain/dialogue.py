@@ -160,6 +160,10 @@ def _ask(fw: Framework, stage: Stage, state: SessionState) -> tuple[str, Session
     """Pick the stage's question for this turn, filled in, and remember it."""
     values = _slot_values(state)
     usable = [q for q in stage.questions if set(PLACEHOLDER_RE.findall(q)) <= values.keys()]
+    if stage.only_if:
+        # A stage that exists for a fact asks about it by name where a variant can.
+        naming = [q for q in usable if f"{{{stage.only_if}}}" in q]
+        usable = naming or usable
     pick = (state.seed + zlib.crc32(stage.id.encode()) + state.reasks) % len(usable)
     question = _fill(usable[pick], values)
     return question, state.model_copy(update={"last_question": question})

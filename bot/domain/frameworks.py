@@ -153,6 +153,7 @@ class Framework(_Strict):
             seen_keys.add(stage.capture.key)
         known: set[str] = {"topic", "name"}
         for n, stage in enumerate(self.stages):
+            texts: list[tuple[tuple[str | int, ...], str]]
             texts = [(("questions", i), q) for i, q in enumerate(stage.questions)]
             texts += [(("probes", i, "text"), p.text) for i, p in enumerate(stage.probes)]
             for where, text in texts:

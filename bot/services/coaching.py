@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import weakref
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,8 +17,8 @@ from bot.db.uow import unit_of_work
 from bot.domain import dialogue
 from bot.domain.dates import local_date, local_now
 from bot.domain.frameworks import PLACEHOLDER_RE, Catalogue, Framework, Store
-from bot.domain.state import Reply, SessionState, Stored, TurnResult
-from bot.errors import NoOpenConversation, UnknownFramework
+from bot.domain.state import Phase, Reply, ReplyKind, SessionState, Stored, TurnResult
+from bot.errors import NoOpenConversation, StaleAction, UnknownFramework
 from bot.services.clock import Clock, SystemClock
 
 
@@ -28,6 +29,14 @@ class MemberRef:
     guild_id: int
     user_id: int
     display_name: str
+
+
+@dataclass(frozen=True)
+class Current:
+    """The question a conversation is waiting on, and the turn that shows it."""
+
+    question: str
+    turn: CoachTurn
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,9 @@ class CoachTurn:
     replies: list[Reply]
     done: bool
     status: str
+    turn_no: int = 0
+    expects: str = "text"
+    choices: list[tuple[str, str]] = field(default_factory=list)
     stored: list[Stored] = field(default_factory=list)
 
     @property
@@ -69,6 +81,31 @@ class CoachingService:
         self._default_tz = default_timezone
         # One turn at a time per conversation, so two quick messages cannot overwrite each other.
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._busy = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, session_id: int | None) -> AsyncIterator[AsyncSession]:
+        """One turn: the conversation's lock, a unit of work, and a count for shutdown."""
+        self._busy += 1
+        self._idle.clear()
+        lock = self._lock(session_id) if session_id is not None else contextlib.nullcontext()
+        try:
+            async with lock, unit_of_work(self._sessionmaker) as s:
+                yield s
+        finally:
+            self._busy -= 1
+            if self._busy == 0:
+                self._idle.set()
+
+    async def drain(self, timeout: float = 10.0) -> bool:
+        """Wait for turns in progress to commit; return False if some did not in time."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
 
     def framework(self, framework_id: str) -> Framework:
         """Return a framework by id or raise a member-readable error."""
@@ -113,7 +150,7 @@ class CoachingService:
     ) -> CoachTurn:
         """Open a new conversation and return its first question."""
         fw = self.framework(framework_id)
-        async with unit_of_work(self._sessionmaker) as s:
+        async with self._turn(None) as s:
             member = await repo.get_or_create_member(
                 s, guild_id=ref.guild_id, user_id=ref.user_id, display_name=ref.display_name
             )
@@ -136,10 +173,18 @@ class CoachingService:
             await self._record(s, cs, None, result)
             return self._view(fw, cs.id, result)
 
-    async def reply(self, session_id: int, member_user_id: int, text: str) -> CoachTurn:
-        """Take the member's message in a conversation and return the coach's turn."""
-        async with self._lock(session_id), unit_of_work(self._sessionmaker) as s:
+    async def reply(
+        self, session_id: int, member_user_id: int, text: str, *, turn_no: int | None = None
+    ) -> CoachTurn:
+        """Take the member's message in a conversation and return the coach's turn.
+
+        With `turn_no` (from a button or menu) the message only counts if the conversation is
+        still at that turn, so a press on an old message cannot answer a newer question.
+        """
+        async with self._turn(session_id) as s:
             cs, member, fw, state = await self._load(s, session_id, member_user_id)
+            if turn_no is not None and turn_no != state.turns:
+                raise StaleAction()
             result = dialogue.respond(fw, state, text, self._ctx(member))
             await self._record(s, cs, text, result)
             await self._keep(s, cs, member, result)
@@ -147,17 +192,55 @@ class CoachingService:
 
     async def resume(self, session_id: int, member_user_id: int) -> CoachTurn:
         """Reopen a paused conversation at the question where it stopped."""
-        async with self._lock(session_id), unit_of_work(self._sessionmaker) as s:
+        async with self._turn(session_id) as s:
             cs, _member, fw, state = await self._load(s, session_id, member_user_id)
             result = dialogue.resume(fw, state)
             await self._record(s, cs, None, result)
             return self._view(fw, cs.id, result)
 
-    async def command(self, session_id: int, member_user_id: int, command: str) -> CoachTurn:
-        """Apply a button press (skip, pause, end) as if the member had typed it."""
+    async def command(
+        self, session_id: int, member_user_id: int, command: str, *, turn_no: int | None = None
+    ) -> CoachTurn:
+        """Apply a button press (skip, back, pause, end) as if the member had typed it."""
         if command not in {"skip", "pause", "end", "back"}:
             raise ValueError(f"not a conversation command: {command}")
-        return await self.reply(session_id, member_user_id, command)
+        return await self.reply(session_id, member_user_id, command, turn_no=turn_no)
+
+    async def current(self, session_id: int, member_user_id: int) -> Current:
+        """The question the conversation waits on, without changing anything."""
+        async with unit_of_work(self._sessionmaker) as s:
+            cs, _member, fw, state = await self._load(s, session_id, member_user_id)
+            if state.finished:
+                raise NoOpenConversation("That conversation has finished.")
+            replies = [Reply(ReplyKind.QUESTION, state.last_question)]
+            turn = self._view(fw, cs.id, TurnResult(state, replies))
+            return Current(state.last_question, turn)
+
+    async def set_channel(self, session_id: int, member_user_id: int, channel_id: int) -> None:
+        """Record the channel where the conversation is held."""
+        async with unit_of_work(self._sessionmaker) as s:
+            cs, _member, _fw, _state = await self._load(s, session_id, member_user_id)
+            await repo.set_session_channel(s, cs, channel_id)
+
+    async def active_conversation(self, user_id: int) -> CoachingSession | None:
+        """The user's conversation that is under way (not paused), in any server."""
+        async with unit_of_work(self._sessionmaker) as s:
+            found = await repo.user_sessions(s, user_id, statuses=("active",))
+            return found[0] if found else None
+
+    async def latest_open_for_user(self, user_id: int) -> CoachingSession:
+        """The user's most recent active or paused conversation, in any server."""
+        async with unit_of_work(self._sessionmaker) as s:
+            found = await repo.user_sessions(s, user_id)
+        if not found:
+            raise NoOpenConversation()
+        return found[0]
+
+    async def open_in_channel(self, user_id: int, channel_id: int) -> CoachingSession | None:
+        """The user's open conversation held in this channel, if any."""
+        async with unit_of_work(self._sessionmaker) as s:
+            found = await repo.user_sessions(s, user_id, channel_id=channel_id)
+            return found[0] if found else None
 
     async def latest_open(self, ref: MemberRef, framework_id: str | None = None) -> CoachingSession:
         """The member's newest open conversation, optionally of one framework."""
@@ -252,6 +335,8 @@ class CoachingService:
     def _view(self, fw: Framework, session_id: int, result: TurnResult) -> CoachTurn:
         step, steps = dialogue.progress(fw, result.state)
         stage = fw.stage(result.state.stage_id)
+        # What the next message should be: a probe always takes free text.
+        expects = "text" if result.state.phase is Phase.PROBE else stage.capture.kind.value
         return CoachTurn(
             session_id=session_id,
             framework_id=fw.id,
@@ -263,6 +348,9 @@ class CoachingService:
             replies=result.replies,
             done=result.done,
             status=result.state.status.value,
+            turn_no=result.state.turns,
+            expects=expects,
+            choices=[(o.id, o.label) for o in stage.capture.options],
             stored=result.stored,
         )
 

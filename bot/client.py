@@ -1,0 +1,152 @@
+"""The Discord bot process: start-up in setup_hook, command sync, graceful shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Any
+
+import discord
+import yarl
+from discord.ext import commands
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Settings
+from bot.db import repositories as repo
+from bot.db.engine import create_engine, create_sessionmaker
+from bot.db.migrate import upgrade
+from bot.db.uow import unit_of_work
+from bot.domain.frameworks import Catalogue
+from bot.services.coaching import CoachingService
+from bot.tree import MentorTree
+from bot.ui.components import ChoiceSelect, CoachButton, ScaleSelect
+from bot.ui.threads import ThreadButton
+
+log = logging.getLogger(__name__)
+EXTENSIONS = ("cogs.coaching", "cogs.general")
+SYNC_KEY = "command_tree_hash"
+
+
+def point_at(settings: Settings) -> None:
+    """Send REST and gateway traffic to a Discord-compatible server when one is configured."""
+    if settings.discord_api_base:
+        discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def intents() -> discord.Intents:
+    """The least the bot needs: guild events for the cache and DM messages for answers."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.dm_messages = True
+    return wanted
+
+
+class MentorBot(commands.Bot):
+    """The coaching bot: services are built in setup_hook, never at import or on_ready."""
+
+    def __init__(self, settings: Settings, *, catalogue: Catalogue | None = None) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            help_command=None,
+            tree_cls=MentorTree,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.settings = settings
+        self.catalogue = catalogue or Catalogue.load(settings.frameworks_dir)
+        self.engine: AsyncEngine | None = None
+        self._coaching: CoachingService | None = None
+
+    @property
+    def coaching(self) -> CoachingService:
+        """The coaching service (ready once setup_hook has run)."""
+        if self._coaching is None:
+            raise RuntimeError("the bot is not set up yet")
+        return self._coaching
+
+    async def setup_hook(self) -> None:
+        """Open the database, load cogs and persistent components, sync commands."""
+        url = self.settings.db_url
+        await upgrade(url)
+        self.engine = create_engine(url)
+        sessions = create_sessionmaker(self.engine)
+        self._coaching = CoachingService(
+            sessions, self.catalogue, default_timezone=self.settings.default_timezone
+        )
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self.add_dynamic_items(CoachButton, ScaleSelect, ChoiceSelect, ThreadButton)
+        await self.sync_if_changed()
+
+    async def sync_if_changed(self) -> None:
+        """Sync to the test guild every start; globally only when the commands changed."""
+        tree: MentorTree = self.tree  # type: ignore[assignment]
+        guild_id = self.settings.discord_guild_id
+        if guild_id:
+            guild = discord.Object(id=guild_id)
+            tree.copy_global_to(guild=guild)
+            await tree.sync(guild=guild)
+            log.info("synced commands to guild %s", guild_id)
+            return
+        fingerprint = tree.fingerprint()
+        async with unit_of_work(create_sessionmaker(self.engine)) as s:  # type: ignore[arg-type]
+            if await repo.get_state(s, SYNC_KEY) == fingerprint:
+                log.info("commands unchanged since the last sync")
+                return
+            await tree.sync()
+            await repo.set_state(s, SYNC_KEY, fingerprint)
+        log.info("synced commands globally")
+
+    async def close(self) -> None:
+        """Close the gateway, then the database, so nothing is left half-written."""
+        await super().close()
+        if self._coaching is not None and not await self._coaching.drain():
+            log.warning("closing with coaching turns still in progress")
+        if self.engine is not None:
+            await self.engine.dispose()
+            self.engine = None
+
+    async def on_ready(self) -> None:
+        """Log the connection; nothing is set up here (it runs again on every reconnect)."""
+        log.info("connected as %s to %d servers", self.user, len(self.guilds))
+
+
+async def serve(settings: Settings) -> None:
+    """Run the bot until it is closed or the process gets SIGTERM or SIGINT."""
+    point_at(settings)
+    bot = MentorBot(settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+    token = settings.discord_token.get_secret_value() if settings.discord_token else ""
+    async with bot:
+        await bot.start(token)
+
+
+def run_bot(settings: Settings) -> int:
+    """Start the bot in the foreground; return the exit code."""
+    discord.utils.setup_logging(level=logging.getLevelName(settings.log_level), root=True)
+    try:
+        asyncio.run(serve(settings))
+    except discord.LoginFailure:
+        log.error(
+            "Discord rejected DISCORD_TOKEN; check the token on the Bot page of your application"
+        )
+        return 1
+    return 0
+
+
+async def sync_commands(settings: Settings) -> int:
+    """Log in over REST only, sync the command tree and record its hash."""
+    point_at(settings)
+    bot = MentorBot(settings)
+    token = settings.discord_token.get_secret_value() if settings.discord_token else ""
+    async with bot:
+        await bot.login(token)  # login runs setup_hook, which syncs when needed
+        tree: Any = bot.tree
+        commands_synced = await tree.sync()
+        print(f"synced {len(commands_synced)} commands")
+    return 0
