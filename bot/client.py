@@ -26,6 +26,7 @@ from bot.ui.threads import ThreadButton
 log = logging.getLogger(__name__)
 EXTENSIONS = ("cogs.coaching", "cogs.general")
 SYNC_KEY = "command_tree_hash"
+DRAIN_SECONDS = 10.0
 
 
 def point_at(settings: Settings) -> None:
@@ -103,8 +104,12 @@ class MentorBot(commands.Bot):
     async def close(self) -> None:
         """Close the gateway, then the database, so nothing is left half-written."""
         await super().close()
-        if self._coaching is not None and not await self._coaching.drain():
-            log.warning("closing with coaching turns still in progress")
+        if self._coaching is not None:
+            try:
+                async with asyncio.timeout(DRAIN_SECONDS):
+                    await self._coaching.drain()
+            except TimeoutError:
+                log.warning("closing with coaching turns still in progress")
         if self.engine is not None:
             await self.engine.dispose()
             self.engine = None

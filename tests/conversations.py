@@ -37,8 +37,10 @@ SCRIPTS: dict[str, list[str]] = {
     "star_story": [
         "At my last job our checkout latency regressed badly two weeks before Black Friday",
         "I had to bring checkout latency back to normal before the traffic peak arrived",
-        "I profiled the service, chose to cache pricing rather than rewrite it, and agreed a rollback plan",
-        "I asked the payments team for a load test slot so we could check the fix under real traffic",
+        "I profiled the service, chose to cache pricing rather than rewrite it, "
+        "and agreed a rollback plan",
+        "I asked the payments team for a load test slot so we could check the fix "
+        "under real traffic",
         "that's it",
         "p95 latency dropped from 650 ms to 270 ms and conversion went up by 2 percent",
         "I would involve the data team earlier so we could see the regression sooner",

@@ -99,13 +99,9 @@ class CoachingService:
             if self._busy == 0:
                 self._idle.set()
 
-    async def drain(self, timeout: float = 10.0) -> bool:
-        """Wait for turns in progress to commit; return False if some did not in time."""
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
+    async def drain(self) -> None:
+        """Wait until no turn is in progress (callers bound the wait)."""
+        await self._idle.wait()
 
     def framework(self, framework_id: str) -> Framework:
         """Return a framework by id or raise a member-readable error."""

@@ -1,4 +1,4 @@
-"""Create members, coaching sessions, turns, goals, commitments and stress scores.
+"""Create members, coaching sessions, turns, goals, commitments, stress scores, bot state.
 
 Revision ID: 0001
 Revises:
@@ -183,10 +183,18 @@ def upgrade() -> None:
             name=op.f("uq_stress_scores_member_id_iso_year_iso_week"),
         ),
     )
+    op.create_table(
+        "bot_state",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.Column("updated_at", UTC_DATETIME, nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_bot_state")),
+    )
 
 
 def downgrade() -> None:
     """Drop the initial schema, children before parents."""
+    op.drop_table("bot_state")
     op.drop_table("stress_scores")
     op.drop_index(op.f("ix_commitments_member_id_status"), table_name="commitments")
     op.drop_table("commitments")

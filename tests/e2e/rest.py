@@ -82,6 +82,7 @@ class RestApi:
         add("DELETE", "/channels/{channel_id}/messages/{message_id}", self.delete_message)
         add("POST", "/channels/{channel_id}/threads", self.create_thread)
         add("POST", "/channels/{channel_id}/messages/{message_id}/threads", self.create_thread)
+        add("PUT", "/channels/{channel_id}/thread-members/{user_id}", self.add_thread_member)
         for scope in ("/applications/{app_id}", "/applications/{app_id}/guilds/{guild_id}"):
             add("GET", f"{scope}/commands", self.get_commands)
             add("PUT", f"{scope}/commands", self.put_commands)
@@ -222,6 +223,16 @@ class RestApi:
         if self.fake.gateway.wants(GUILDS):
             await self.fake.gateway.dispatch("THREAD_CREATE", {**created, "newly_created": True})
         return json_response(created, 201)
+
+    async def add_thread_member(self, call: Call) -> web.Response:
+        """Add a user to a thread (the bot adds the member to a private thread it made)."""
+        thread = self.state.channels.get(call.params["channel_id"])
+        if thread is None or thread.get("type") not in (p.PUBLIC_THREAD, p.PRIVATE_THREAD):
+            return error_response(404, UNKNOWN_CHANNEL, "Unknown Channel")
+        if call.params["user_id"] not in self.state.users:
+            return error_response(404, UNKNOWN_USER, "Unknown User")
+        self.state.thread_members.setdefault(thread["id"], set()).add(call.params["user_id"])
+        return web.Response(status=204)
 
     async def get_commands(self, call: Call) -> web.Response:
         """Return the registered commands of one scope."""

@@ -46,6 +46,7 @@ class FakeState:
     commands: dict[str | None, list[Json]] = field(default_factory=dict)
     interactions: dict[str, InteractionRecord] = field(default_factory=dict)
     modals: dict[str, Json] = field(default_factory=dict)
+    thread_members: dict[str, set[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Create the bot's own user; the application shares its id, as for most bots."""

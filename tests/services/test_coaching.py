@@ -103,7 +103,9 @@ async def test_conversation_survives_a_restart(db_url: str) -> None:
 
     second_engine = create_engine(db_url)
     try:
-        second = CoachingService(create_sessionmaker(second_engine), catalogue, clock=FixedClock(NOW))
+        second = CoachingService(
+            create_sessionmaker(second_engine), catalogue, clock=FixedClock(NOW)
+        )
         open_one = await second.latest_open(ALEX, "grow")
         resumed = await second.resume(open_one.id, ALEX.user_id)
         assert resumed.stage_id == "reality"
@@ -137,7 +139,9 @@ async def test_two_members_do_not_cross(service: CoachingService) -> None:
     sam = MemberRef(guild_id=1111, user_id=3333, display_name="Sam")
     a = await service.start(ALEX, "grow")
     b = await service.start(sam, "grow")
-    a = await service.reply(a.session_id, ALEX.user_id, "I want to lead the platform team next year")
+    a = await service.reply(
+        a.session_id, ALEX.user_id, "I want to lead the platform team next year"
+    )
     b = await service.reply(b.session_id, sam.user_id, "I want to pass my Amazon loop in January")
     assert "platform team" in a.text
     assert "Amazon loop" in b.text
@@ -155,6 +159,8 @@ async def test_concurrent_messages_to_one_session_are_taken_in_turn(
     async with sessionmaker() as s:
         cs = await repo.get_session(s, turn.session_id)
         assert cs is not None
-        member_turns = [t for t in await repo.session_turns(s, turn.session_id) if t.role == "member"]
+        member_turns = [
+            t for t in await repo.session_turns(s, turn.session_id) if t.role == "member"
+        ]
     assert len(member_turns) == 3
     assert cs.stage_id == "options"
