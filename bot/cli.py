@@ -142,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Migrations announce every step at INFO; only their problems are worth a log line.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
     if args.command == "frameworks":
         return cmd_frameworks(args, settings)
     if args.command == "chat":

@@ -55,6 +55,9 @@ class MentorBot(commands.Bot):
             help_command=None,
             tree_cls=MentorTree,
             allowed_mentions=discord.AllowedMentions.none(),
+            # Every command works in servers and in the DM with the bot.
+            allowed_contexts=discord.app_commands.AppCommandContext(guild=True, dm_channel=True),
+            allowed_installs=discord.app_commands.AppInstallationType(guild=True),
         )
         self.settings = settings
         self.catalogue = catalogue or Catalogue.load(settings.frameworks_dir)
@@ -123,23 +126,30 @@ async def serve(settings: Settings) -> None:
     """Run the bot until it is closed or the process gets SIGTERM or SIGINT."""
     point_at(settings)
     bot = MentorBot(settings)
+    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+        loop.add_signal_handler(sig, stop.set)
     token = settings.discord_token.get_secret_value() if settings.discord_token else ""
     async with bot:
-        await bot.start(token)
+        running = asyncio.create_task(bot.start(token), name="bot")
+        stopping = asyncio.create_task(stop.wait(), name="stop-signal")
+        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if stopping.done():
+            log.info("stopping: closing the gateway, finishing turns in progress")
+            # Close inside this task so the database is disposed before the loop ends.
+            await bot.close()
+        else:
+            stopping.cancel()
+        await running
 
 
 def run_bot(settings: Settings) -> int:
     """Start the bot in the foreground; return the exit code."""
-    discord.utils.setup_logging(level=logging.getLevelName(settings.log_level), root=True)
     try:
         asyncio.run(serve(settings))
     except discord.LoginFailure:
-        log.error(
-            "Discord rejected DISCORD_TOKEN; check the token on the Bot page of your application"
-        )
+        log.error("Discord rejected DISCORD_TOKEN; check it on the Bot page of your application")
         return 1
     return 0
 

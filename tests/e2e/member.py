@@ -44,13 +44,21 @@ class Member:
         return self.fake.dm_channel_id(self.user)
 
     async def slash(
-        self, name: str, subcommand: str | None = None, in_dm: bool = False, **options: Any
+        self,
+        name: str,
+        subcommand: str | None = None,
+        *,
+        in_dm: bool = False,
+        guild: Json | None = None,
+        **options: Any,
     ) -> Exchange:
-        """Run a slash command in the guild's channel (or in the DM) and return the ack."""
-        guild = None if in_dm else self.fake.guild_id
-        channel = self.dm if in_dm else self.fake.channel_id
+        """Run a slash command in a guild's first channel (or in the DM) and return the ack."""
+        guild_id: str | None = self.fake.guild_id if guild is None else guild["id"]
+        channel = self.fake.channel_named("general", guild_id)["id"]
+        if in_dm:
+            guild_id, channel = None, self.dm
         payload = self.fake.make_slash_interaction(
-            self.user, guild, channel, name, options or None, subcommand=subcommand
+            self.user, guild_id, channel, name, options or None, subcommand=subcommand
         )
         return await self.fake.interact(payload)
 
