@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Insert, delete, select
+from sqlalchemy import Insert, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
@@ -187,6 +187,18 @@ async def add_turn(
     s.add(turn)
     await s.flush()
     return turn
+
+
+async def add_turns(
+    s: AsyncSession, session_id: int, turns: list[tuple[str, str, str, str | None]]
+) -> None:
+    """Append several (role, kind, text, stage_id) messages in one statement."""
+    if turns:
+        rows = [
+            {"session_id": session_id, "role": r, "kind": k, "text": t, "stage_id": st}
+            for r, k, t, st in turns
+        ]
+        await s.execute(insert(Turn), rows)
 
 
 async def session_turns(s: AsyncSession, session_id: int) -> list[Turn]:

@@ -8,6 +8,7 @@ import secrets
 import weakref
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -81,6 +82,12 @@ class CoachingService:
         self._default_tz = default_timezone
         # One turn at a time per conversation, so two quick messages cannot overwrite each other.
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        # SQLite has one writer: queueing turns here beats sleeping in its busy handler.
+        bind = sessionmaker.kw.get("bind")
+        sqlite = bind is not None and bind.dialect.name == "sqlite"
+        self._write_gate: contextlib.AbstractAsyncContextManager[Any] = (
+            asyncio.Lock() if sqlite else contextlib.nullcontext()
+        )
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -92,7 +99,7 @@ class CoachingService:
         self._idle.clear()
         lock = self._lock(session_id) if session_id is not None else contextlib.nullcontext()
         try:
-            async with lock, unit_of_work(self._sessionmaker) as s:
+            async with lock, self._write_gate, unit_of_work(self._sessionmaker) as s:
                 yield s
         finally:
             self._busy -= 1
@@ -121,19 +128,6 @@ class CoachingService:
 
     def _ctx(self, member: Member) -> dialogue.Context:
         return dialogue.Context(today=local_date(self._clock.now(), self._zone(member)))
-
-    async def member(self, ref: MemberRef) -> Member:
-        """Return the stored member for this reference, creating it on first contact."""
-        async with unit_of_work(self._sessionmaker) as s:
-            return await repo.get_or_create_member(
-                s, guild_id=ref.guild_id, user_id=ref.user_id, display_name=ref.display_name
-            )
-
-    async def open_conversations(self, ref: MemberRef) -> list[CoachingSession]:
-        """The member's active and paused conversations, newest first."""
-        async with unit_of_work(self._sessionmaker) as s:
-            member = await repo.find_member(s, guild_id=ref.guild_id, user_id=ref.user_id)
-            return [] if member is None else await repo.open_sessions(s, member.id)
 
     async def start(
         self,
@@ -214,7 +208,7 @@ class CoachingService:
 
     async def set_channel(self, session_id: int, member_user_id: int, channel_id: int) -> None:
         """Record the channel where the conversation is held."""
-        async with unit_of_work(self._sessionmaker) as s:
+        async with self._turn(session_id) as s:
             cs, _member, _fw, _state = await self._load(s, session_id, member_user_id)
             await repo.set_session_channel(s, cs, channel_id)
 
@@ -283,19 +277,11 @@ class CoachingService:
     ) -> None:
         """Keep the transcript and the new state."""
         stage_id = result.state.stage_id
+        lines: list[tuple[str, str, str, str | None]] = []
         if said is not None:
-            await repo.add_turn(
-                s, session_id=cs.id, role="member", kind="message", text=said, stage_id=cs.stage_id
-            )
-        for reply in result.replies:
-            await repo.add_turn(
-                s,
-                session_id=cs.id,
-                role="coach",
-                kind=reply.kind.value,
-                text=reply.text,
-                stage_id=stage_id,
-            )
+            lines.append(("member", "message", said, cs.stage_id))
+        lines.extend(("coach", r.kind.value, r.text, stage_id) for r in result.replies)
+        await repo.add_turns(s, cs.id, lines)
         await repo.save_session(
             s,
             cs,
