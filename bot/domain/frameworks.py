@@ -336,7 +336,16 @@ class Catalogue:
         for folder in (builtin_dir(), *folders):
             if folder is not None:
                 paths.extend(sorted(Path(folder).glob("*.toml")))
-        return cls(load_framework(p) for p in paths)
+        seen: dict[str, Path] = {}
+        loaded = []
+        for path in paths:
+            fw = load_framework(path)
+            if fw.id in seen:
+                # Name both files: the mentor needs to know which one to rename.
+                raise FrameworkError(path, [f"id {fw.id!r} is already used by {seen[fw.id]}"])
+            seen[fw.id] = path
+            loaded.append(fw)
+        return cls(loaded)
 
     def __contains__(self, framework_id: object) -> bool:
         return framework_id in self._by_id

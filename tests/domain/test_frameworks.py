@@ -490,8 +490,17 @@ def test_catalogue_adds_frameworks_from_an_extra_folder(tmp_path: Path) -> None:
 
 def test_catalogue_rejects_a_duplicate_id_from_an_extra_folder(tmp_path: Path) -> None:
     shutil.copy(builtin_dir() / "grow.toml", tmp_path / "my_grow.toml")
-    with pytest.raises(ValueError, match="'grow' is defined twice"):
+    with pytest.raises(FrameworkError) as info:
         Catalogue.load(tmp_path)
+    assert info.value.path == tmp_path / "my_grow.toml"
+    assert "'grow' is already used by" in str(info.value)
+    assert str(builtin_dir() / "grow.toml") in str(info.value)
+
+
+def test_catalogue_rejects_duplicate_frameworks_given_directly() -> None:
+    grow = Catalogue.load().get("grow")
+    with pytest.raises(ValueError, match="'grow' is defined twice"):
+        Catalogue([grow, grow])
 
 
 def test_catalogue_reports_a_broken_file_in_an_extra_folder(tmp_path: Path) -> None:
