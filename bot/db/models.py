@@ -55,6 +55,8 @@ class Member(Base):
     dm_channel_id: Mapped[int | None] = mapped_column(BigInteger)
     share_progress: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     share_transcripts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Set when Discord refuses a DM (50007); cleared when the member next uses a command.
+    dm_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -172,3 +174,61 @@ class BotState(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+SCHEDULE_KINDS = ("debrief",)
+OUTBOX_KINDS = ("debrief", "nudge", "checkin")
+OUTBOX_STATUSES = ("pending", "sent", "undeliverable", "expired", "cancelled")
+
+
+class MemberSchedule(Base):
+    """A member's weekly rule: weekday and wall-clock time in their own zone."""
+
+    __tablename__ = "member_schedules"
+    __table_args__ = (
+        UniqueConstraint("member_id", "kind"),
+        CheckConstraint(_in("kind", SCHEDULE_KINDS), name="kind"),
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        Index(None, "next_due_utc"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16), default="debrief", server_default="debrief")
+    timezone: Mapped[str] = mapped_column(String(64))
+    weekday: Mapped[int] = mapped_column(Integer)
+    local_time: Mapped[str] = mapped_column(String(5))  # "HH:MM" on the member's wall clock
+    next_due_utc: Mapped[datetime] = mapped_column(UTCDateTime())
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class OutboxMessage(Base):
+    """One scheduled DM occurrence; the unique key makes each occurrence exist once."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("member_id", "kind", "occurrence_key"),
+        CheckConstraint(_in("kind", OUTBOX_KINDS), name="kind"),
+        CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
+        Index(None, "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    occurrence_key: Mapped[str] = mapped_column(String(40))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

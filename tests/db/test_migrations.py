@@ -19,6 +19,8 @@ from bot.db.base import Base
 from bot.db.engine import create_engine
 from tests.fixtures_db import MakeDbUrl, sqlite_url
 
+HEAD = "0002"  # the newest migration
+
 
 def schema_diff(connection: Connection) -> list[Any]:
     """Return Alembic's differences between the database and the models."""
@@ -82,12 +84,15 @@ def _constraints(table: Table, kind: str) -> dict[str, list[str]]:
     }
 
 
-async def run_on(url: str, work: Any) -> Any:
-    """Run a synchronous inspection on a fresh engine."""
+async def run_on(url: str, work: Any, *, commit: bool = False) -> Any:
+    """Run synchronous work (an inspection, or a write with commit=True) on a fresh engine."""
     engine = create_engine(url)
     try:
         async with engine.connect() as connection:
-            return await connection.run_sync(work)
+            result = await connection.run_sync(work)
+            if commit:
+                await connection.commit()
+            return result
     finally:
         await engine.dispose()
 
@@ -119,7 +124,7 @@ async def test_downgrade_base_removes_everything_and_upgrade_works_again(db_url:
 
     await migrate.upgrade(db_url)
     assert await run_on(db_url, schema_diff) == []
-    assert await migrate.current_revision(db_url) == "0001"
+    assert await migrate.current_revision(db_url) == HEAD
 
 
 async def test_revision_queries(make_db_url: MakeDbUrl, tmp_path: Path) -> None:
@@ -133,7 +138,7 @@ async def test_revision_queries(make_db_url: MakeDbUrl, tmp_path: Path) -> None:
     assert await migrate.is_up_to_date(base) is False
     head = await make_db_url("full")
     assert await migrate.is_up_to_date(head) is True
-    assert migrate.head_revisions() == {"0001"}
+    assert migrate.head_revisions() == {HEAD}
 
 
 async def test_migrations_run_from_any_working_directory(
@@ -144,7 +149,7 @@ async def test_migrations_run_from_any_working_directory(
     assert Path(config.get_main_option("script_location") or "").is_absolute()
     url = sqlite_url(tmp_path / "elsewhere" / "bot.db")
     await migrate.upgrade(url)
-    assert await migrate.current_revision(url) == "0001"
+    assert await migrate.current_revision(url) == HEAD
 
 
 async def test_env_falls_back_to_the_settings_url(
@@ -159,9 +164,30 @@ async def test_env_falls_back_to_the_settings_url(
     finally:
         get_settings.cache_clear()
     assert target.exists()
-    assert await migrate.current_revision(sqlite_url(target)) == "0001"
+    assert await migrate.current_revision(sqlite_url(target)) == HEAD
 
 
 async def test_url_with_percent_sign_survives_the_config(tmp_path: Path) -> None:
     config = migrate.alembic_config(sqlite_url(tmp_path / "100%.db"))
     assert config.get_main_option("sqlalchemy.url", "").endswith("/100%.db")
+
+
+async def test_upgrade_from_0001_keeps_members_and_sessions(make_db_url: MakeDbUrl) -> None:
+    url = await make_db_url("old", revision="0001")
+
+    def seed(conn: Connection) -> None:
+        conn.exec_driver_sql(
+            "INSERT INTO members (guild_id, user_id, display_name, share_progress, "
+            "share_transcripts, created_at, updated_at) VALUES "
+            "(1, 2, 'Alex', 0, 0, '2026-11-23 09:00:00', '2026-11-23 09:00:00')"
+        )
+
+    await run_on(url, seed, commit=True)
+    await migrate.upgrade(url)
+    assert await run_on(url, schema_diff) == []
+    rows = await run_on(
+        url, lambda c: c.exec_driver_sql("SELECT display_name, dm_closed_at FROM members").all()
+    )
+    assert [tuple(r) for r in rows] == [("Alex", None)]
+    await migrate.downgrade(url, "0001")
+    assert await migrate.current_revision(url) == "0001"
