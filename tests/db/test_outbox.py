@@ -152,7 +152,7 @@ async def test_overdue_rows_expire_unless_leased(
         assert await outbox.expire_overdue(s, NOW) == 1
     async with sessionmaker() as s:
         found = await s.execute(select(OutboxMessage.occurrence_key, OutboxMessage.status))
-        status = dict(found.tuples().all())
+        status = {key: value for key, value in found.all()}
     assert status == {"leased": "pending", "unleased": "expired", "fresh": "pending"}
 
 
