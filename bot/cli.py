@@ -44,7 +44,7 @@ def cmd_frameworks(args: argparse.Namespace, settings: Settings) -> int:
     except (FrameworkError, ValueError) as exc:
         print(f"cannot load frameworks: {exc}", file=sys.stderr)
         return 1
-    for fw in catalogue:
+    for fw in catalogue.listed():
         print(f"{fw.id}\t{fw.title}")
     return 0
 
@@ -56,7 +56,7 @@ async def _chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.services.coaching import CoachingService
 
     catalogue = _catalogue(settings)
-    if args.framework not in catalogue:
+    if args.framework not in catalogue.ids():
         print(
             f"unknown framework '{args.framework}'; available: {', '.join(catalogue.ids())}",
             file=sys.stderr,

@@ -53,7 +53,7 @@ class Coaching(commands.Cog):
         typed = current.lower()
         return [
             app_commands.Choice(name=f"{fw.title}"[:100], value=fw.id)
-            for fw in self.service.catalogue
+            for fw in self.service.catalogue.listed()
             if typed in fw.id or typed in fw.title.lower()
         ][:25]
 
@@ -70,7 +70,7 @@ class Coaching(commands.Cog):
         topic: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
         """Start a conversation, asking first if another one is already under way."""
-        fw = self.service.framework(framework)
+        fw = self.service.framework(framework, listed_only=True)
         active = await self.service.active_conversation(interaction.user.id)
         if active is not None:
             view = ChooseConversation(self, active, fw.id, topic)

@@ -59,9 +59,7 @@ def test_check_accepts_a_shipped_file(capsys: pytest.CaptureFixture[str]) -> Non
     assert "ok (star_story" in capsys.readouterr().out
 
 
-def test_check_names_the_field_and_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_check_names_the_field_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text(
         'id = "bad"\ntitle = "Bad"\npurpose = "p"\n\n[[stages]]\nid = "one"\ntitle = "One"\n'

@@ -348,3 +348,29 @@ async def set_state(s: AsyncSession, key: str, value: str) -> None:
     else:
         row.value = value
     await s.flush()
+
+
+async def record_outcome(s: AsyncSession, commitment_id: int, *, member_id: int, note: str) -> bool:
+    """Keep what helped or got in the way with a member's own commitment."""
+    commitment = await s.get(Commitment, commitment_id)
+    if commitment is None or commitment.member_id != member_id:
+        return False
+    commitment.outcome_note = note
+    await s.flush()
+    return True
+
+
+async def set_commitment_status(
+    s: AsyncSession, commitment_id: int, *, member_user_id: int, status: str, now: datetime
+) -> Commitment | None:
+    """Mark a commitment done, partly done, dropped or still open, if it is this user's."""
+    commitment = await s.get(Commitment, commitment_id)
+    if commitment is None:
+        return None
+    owner = await s.get(Member, commitment.member_id)
+    if owner is None or owner.user_id != member_user_id:
+        return None
+    commitment.status = status
+    commitment.completed_at = now if status in ("done", "dropped") else None
+    await s.flush()
+    return commitment

@@ -43,6 +43,7 @@ class Store(StrEnum):
     GOAL = "goal"
     COMMITMENT = "commitment"
     STRESS_SCORE = "stress_score"
+    OUTCOME = "outcome"  # what helped or got in the way, kept with the commitment checked on
 
 
 class ProbeWhen(StrEnum):
@@ -92,6 +93,8 @@ class Capture(_Strict):
             raise ValueError("store = 'commitment' needs kind = 'commitment'")
         if self.store is Store.STRESS_SCORE and self.kind is not CaptureKind.SCALE:
             raise ValueError("store = 'stress_score' needs kind = 'scale'")
+        if self.store is Store.OUTCOME and self.kind is not CaptureKind.TEXT:
+            raise ValueError("store = 'outcome' needs kind = 'text'")
         ids = [o.id for o in self.options]
         if len(ids) != len(set(ids)):
             raise ValueError("option ids must be unique")
@@ -135,6 +138,8 @@ class Framework(_Strict):
     purpose: Text
     version: int = Field(default=1, ge=1)
     audience: tuple[str, ...] = ()
+    # Unlisted frameworks are started by the bot itself (a check-in), never by /coach start.
+    listed: bool = True
     stages: tuple[Stage, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -361,8 +366,12 @@ class Catalogue:
         return self._by_id[framework_id]
 
     def ids(self) -> list[str]:
-        """All framework ids, sorted."""
-        return sorted(self._by_id)
+        """The ids members can start, sorted."""
+        return [fw.id for fw in self.listed()]
+
+    def listed(self) -> list[Framework]:
+        """The frameworks members can start, sorted by id."""
+        return [fw for fw in self if fw.listed]
 
 
 SHIPPED: tuple[str, ...] = (

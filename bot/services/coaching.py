@@ -110,9 +110,10 @@ class CoachingService:
         """Wait until no turn is in progress (callers bound the wait)."""
         await self._idle.wait()
 
-    def framework(self, framework_id: str) -> Framework:
+    def framework(self, framework_id: str, *, listed_only: bool = False) -> Framework:
         """Return a framework by id or raise a member-readable error."""
-        if framework_id not in self.catalogue:
+        known = self.catalogue.ids() if listed_only else self.catalogue
+        if framework_id not in known:
             raise UnknownFramework(framework_id, self.catalogue.ids())
         return self.catalogue.get(framework_id)
 
@@ -137,9 +138,13 @@ class CoachingService:
         topic: str | None = None,
         channel_id: int | None = None,
         extra_facts: Mapping[str, str] | None = None,
+        by_bot: bool = False,
     ) -> CoachTurn:
-        """Open a new conversation and return its first question."""
-        fw = self.framework(framework_id)
+        """Open a new conversation and return its first question.
+
+        Members may start only listed frameworks; the bot itself (`by_bot`) may start any.
+        """
+        fw = self.framework(framework_id, listed_only=not by_bot)
         async with self._turn(None) as s:
             member = await repo.get_or_create_member(
                 s, guild_id=ref.guild_id, user_id=ref.user_id, display_name=ref.display_name
@@ -313,6 +318,12 @@ class CoachingService:
                     score=item.value.score,
                     at=local_now(self._clock.now(), self._zone(member)),
                 )
+            elif item.store is Store.OUTCOME:
+                commitment_id = result.state.facts.get("fact_commitment_id", "")
+                if commitment_id.isdigit():
+                    await repo.record_outcome(
+                        s, int(commitment_id), member_id=member.id, note=item.value.text
+                    )
 
     def _view(self, fw: Framework, session_id: int, result: TurnResult) -> CoachTurn:
         step, steps = dialogue.progress(fw, result.state)

@@ -57,6 +57,6 @@ def frameworks_embed(catalogue: Catalogue) -> discord.Embed:
         ),
         colour=BRAND,
     )
-    for fw in list(catalogue)[:25]:
+    for fw in catalogue.listed()[:25]:
         embed.add_field(name=f"{fw.title} ({fw.id})"[:256], value=fw.purpose[:1024], inline=False)
     return embed

@@ -26,6 +26,7 @@ from bot.domain.reflect import match_options
 
 SHIPPED_FILES = sorted(builtin_dir().glob("*.toml"))
 CATALOGUE = Catalogue.load()
+UNLISTED = ("commitment_checkin",)
 
 # ---------------------------------------------------------------------------- shipped files
 
@@ -36,7 +37,12 @@ def test_catalogue_loads_every_shipped_framework() -> None:
 
 
 def test_every_shipped_id_has_its_own_file() -> None:
-    assert sorted(p.stem for p in SHIPPED_FILES) == sorted(SHIPPED)
+    assert sorted(p.stem for p in SHIPPED_FILES) == sorted([*SHIPPED, *UNLISTED])
+
+
+def test_members_can_start_only_the_listed_frameworks() -> None:
+    assert CATALOGUE.ids() == sorted(SHIPPED)
+    assert all(not CATALOGUE.get(fid).listed for fid in UNLISTED)
 
 
 @pytest.mark.parametrize("path", SHIPPED_FILES, ids=lambda p: p.name)
@@ -114,7 +120,7 @@ def test_reflection_stems_are_pure_reflections(item: tuple[Framework, int]) -> N
         assert classify_sentence(filled) is SentenceKind.REFLECTION, filled
 
 
-@pytest.mark.parametrize("fw", list(CATALOGUE), ids=lambda f: f.id)
+@pytest.mark.parametrize("fw", CATALOGUE.listed(), ids=lambda f: f.id)
 def test_each_framework_ends_in_one_stored_commitment(fw: Framework) -> None:
     stored = [s for s in fw.stages if s.capture.store is Store.COMMITMENT]
     assert [s.id for s in stored] == [fw.stages[-1].id]

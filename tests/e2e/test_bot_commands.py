@@ -7,14 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.client import MentorBot
 from bot.services.coaching import CoachingService
 from tests.conversations import SCRIPTS
 from tests.e2e.fake import FakeDiscord
 from tests.e2e.harness import BotRunner
 from tests.e2e.member import Member, bot_settings, custom_ids, make_bot
 from tests.e2e.test_bot_coaching import EPHEMERAL, start_grow
-
-from bot.client import MentorBot
 
 
 @pytest.fixture

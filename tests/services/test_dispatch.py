@@ -84,7 +84,7 @@ async def test_due_rows_are_sent_once_with_buttons_and_nudges_queued(
     assert report.sent == 30
     assert len(port.sent) == 30
     assert port.sends == 30
-    channel, dm = next(iter(port.sent.values()))
+    _channel, dm = next(iter(port.sent.values()))
     assert "weekly debrief" in dm.content
     assert [b.label for b in dm.buttons] == ["Start debrief", "Snooze 1 hour", "Skip this week"]
     assert await statuses(sessionmaker) == {"sent": 30, "pending": 30}
