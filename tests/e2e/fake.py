@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Callable
+import time
+from collections import defaultdict
+from collections.abc import Callable, Hashable
 from types import TracebackType
 from typing import Any
 
@@ -13,7 +15,7 @@ from aiohttp import web
 
 from tests.e2e.events import EventBuilders
 from tests.e2e.exchange import Exchange
-from tests.e2e.faults import Fault, FaultPlan, json_response
+from tests.e2e.faults import Fault, FaultPlan, RateLimiter, json_response
 from tests.e2e.gateway import GatewayServer
 from tests.e2e.payloads import EPHEMERAL, Json
 from tests.e2e.recording import AwaitableLog, RecordedRequest, read_body
@@ -23,19 +25,31 @@ from tests.e2e.state import FakeState, InteractionRecord
 from tests.e2e.webhooks import WebhookApi
 
 API_PREFIX = "/api/v10"
+# Interaction callbacks and webhooks need no bot token and escape the global rate limit.
 _UNAUTHENTICATED = ("/interactions/", "/webhooks/")
+NONCE_WINDOW = 300.0
 
 
 class FakeDiscord(EventBuilders):
     """A loopback Discord on 127.0.0.1 that records, validates and can fail requests."""
 
     def __init__(
-        self, *, validator: SpecValidator | None = None, ack_deadline: float = 3.0
+        self,
+        *,
+        validator: SpecValidator | None = None,
+        ack_deadline: float = 3.0,
+        global_rate: float | None = None,
+        nonce_window: float = NONCE_WINDOW,
     ) -> None:
         """Build a world with one guild, one channel and one member besides the bot."""
         self.state = FakeState()
         self.validator = validator
         self.ack_deadline = ack_deadline
+        self.clock: Callable[[], float] = time.monotonic
+        self.nonce_window = nonce_window
+        self.nonce_dedups = 0
+        self.limits = RateLimiter()
+        self.limits.set_global(global_rate)
         self.requests: AwaitableLog[RecordedRequest] = AwaitableLog("request")
         self.violations: list[str] = []
         self.expected_violations: list[re.Pattern[str]] = []
@@ -66,6 +80,28 @@ class FakeDiscord(EventBuilders):
     def api_base(self) -> str:
         """Return the value for `discord.http.Route.BASE`."""
         return f"{self.url}{API_PREFIX}"
+
+    @property
+    def global_429s(self) -> int:
+        """Return how many requests the global rate limit turned away."""
+        return self.limits.global_429s
+
+    @property
+    def bucket_429s(self) -> int:
+        """Return how many message posts the per-channel bucket turned away."""
+        return self.limits.bucket_429s
+
+    def set_global_rate(self, rate: float | None, *, per: float = 1.0) -> None:
+        """Limit each bot token to `rate` requests per second, as Discord does (None: off)."""
+        self.limits.set_global(rate, per)
+
+    def set_message_bucket(self, limit: int | None, *, per: float = 5.0) -> None:
+        """Limit message posts per channel and token, with X-RateLimit-* headers (None: off)."""
+        self.limits.set_message_bucket(limit, per)
+
+    def add_bot(self, username: str) -> tuple[str, Json]:
+        """Create another bot that may call the REST API (not the gateway); return token, user."""
+        return self.state.add_bot(username)
 
     def add_user(self, username: str) -> Json:
         """Create a human user; add it to guilds with `add_guild(members=...)` or by use."""
@@ -169,6 +205,33 @@ class FakeDiscord(EventBuilders):
         """Return the messages stored in a channel, oldest first."""
         return list(self.state.messages.get(channel_id, []))
 
+    def message_counts(self) -> dict[str, int]:
+        """Return how many messages each channel holds, for channels that hold any."""
+        return {cid: len(stored) for cid, stored in self.state.messages.items() if stored}
+
+    def duplicate_messages(
+        self,
+        key: str | Callable[[Json], Hashable] = "content",
+        *,
+        channel_id: str | None = None,
+        author_id: str | None = None,
+    ) -> dict[tuple[str, Hashable], list[Json]]:
+        """Group a bot's messages that share a key within a channel; only repeats are kept.
+
+        `key` is a message field ("content", "nonce") or a function of the message; messages
+        whose key is None or empty are left out. The author defaults to the bot.
+        """
+        author_id = author_id or self.application_id
+        value_of = key if callable(key) else (lambda message: message.get(key))
+        channels = [channel_id] if channel_id is not None else list(self.state.messages)
+        groups: dict[tuple[str, Hashable], list[Json]] = defaultdict(list)
+        for cid in channels:
+            for message in self.state.messages.get(cid, []):
+                value = value_of(message)
+                if message["author"]["id"] == author_id and value not in (None, ""):
+                    groups[(cid, value)].append(message)
+        return {group: found for group, found in groups.items() if len(found) > 1}
+
     def dm_channel_id(self, user: Json) -> str:
         """Return the id of the DM channel between the bot and a user."""
         return str(self.state.dm_channel_for(user["id"])["id"])
@@ -184,8 +247,13 @@ class FakeDiscord(EventBuilders):
         global_: bool = False,
         times: int = 1,
         message: str | None = None,
+        lose_response: bool = False,
     ) -> Fault:
-        """Make the next `times` matching requests fail (path relative to /api/v10)."""
+        """Make the next `times` matching requests fail (path relative to /api/v10).
+
+        With `lose_response` the request takes effect first (the message is created) and only
+        the answer is the failure, as when a response is lost on its way back.
+        """
         return self.faults.add(
             method,
             path_regex,
@@ -195,6 +263,7 @@ class FakeDiscord(EventBuilders):
             global_=global_,
             times=times,
             message=message,
+            lose_response=lose_response,
         )
 
     def expect_violation(self, pattern: str) -> None:
@@ -215,6 +284,7 @@ class FakeDiscord(EventBuilders):
         await self.gateway.drop(code)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        now = self.clock()
         path = "/" + request.match_info["tail"]
         body, multipart, files = await read_body(request)
         recorded = RecordedRequest(
@@ -225,33 +295,46 @@ class FakeDiscord(EventBuilders):
             body,
             multipart,
             files=files,
+            at=now,
         )
         problems: list[str] = []
         if self.validator is not None:
             problems = self.validator.check(request.method, path, body, multipart=multipart)
             self.violations += problems
-        response = (
-            self._refuse(request, path)
-            or self.faults.take(request.method, path)
-            or _invalid_form_body(problems)
-        )
+        author: Json | None = None
+        bucket_headers: dict[str, str] = {}
+        response: web.Response | None = None
+        if not path.startswith(_UNAUTHENTICATED):
+            token = request.headers.get("Authorization", "").removeprefix("Bot ")
+            author = self.state.bot_tokens.get(token)
+            if author is None:
+                response = json_response({"message": "401: Unauthorized", "code": 0}, 401)
+            else:
+                response, bucket_headers = self.limits.check(request.method, path, token, now)
+        fault = None if response is not None else self.faults.next_fault(request.method, path)
+        if fault is not None and not fault.lose_response:
+            response = fault.respond()
         if response is None:
-            response = await self._route(request, path, body, problems)
+            response = _invalid_form_body(problems)
+        if response is None:
+            response = await self._route(request, path, body, problems, author, recorded)
+            if fault is not None:
+                response = fault.respond()
+        response.headers.update(bucket_headers)
         recorded.status = response.status
-        if isinstance(response, web.Response) and response.body:
+        if response.body:
             recorded.response = json.loads(response.body)  # type: ignore[arg-type]
         self.requests.append(recorded)
         return response
 
-    def _refuse(self, request: web.Request, path: str) -> web.Response | None:
-        if path.startswith(_UNAUTHENTICATED):
-            return None
-        if request.headers.get("Authorization") != f"Bot {self.token}":
-            return json_response({"message": "401: Unauthorized", "code": 0}, 401)
-        return None
-
     async def _route(
-        self, request: web.Request, path: str, body: Any, problems: list[str]
+        self,
+        request: web.Request,
+        path: str,
+        body: Any,
+        problems: list[str],
+        author: Json | None,
+        recorded: RecordedRequest,
     ) -> web.Response:
         found = self._router.resolve(request.method, path)
         if found is None:
@@ -261,7 +344,8 @@ class FakeDiscord(EventBuilders):
             return json_response({"message": "404: Not Found", "code": 0}, 404)
         handler, params = found
         try:
-            return await handler(Call(request.method, path, params, dict(request.query), body))
+            call = Call(request.method, path, params, dict(request.query), body, author, recorded)
+            return await handler(call)
         except Exception as exc:
             # A 500 would make discord.py retry with backoff for seconds; fail fast and loud.
             self.violations.append(f"{request.method} {path}: the fake failed with {exc!r}")

@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from aiohttp import BodyPartReader, web
 
@@ -27,6 +27,8 @@ class RecordedRequest:
     status: int = 0
     response: Any = None
     files: list[str] = field(default_factory=list)
+    at: float = 0.0  # when the fake received it, on the fake's clock (time.monotonic)
+    deduplicated: bool = False  # answered with an earlier message because of its nonce
 
     def matches(self, method: str, path_regex: str) -> bool:
         """Tell whether this request has the method and a path matching the regex."""
@@ -50,8 +52,14 @@ class AwaitableLog(Generic[T]):
         """Return how many entries were recorded."""
         return len(self.items)
 
-    def __getitem__(self, index: int) -> T:
-        """Return one entry."""
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        """Return one entry, or a list of them for a slice."""
         return self.items[index]
 
     def append(self, item: T) -> None:

@@ -13,6 +13,8 @@ from tests.e2e import payloads as p
 from tests.e2e.faults import error_response, json_response
 from tests.e2e.gateway import DIRECT_MESSAGES, GUILD_MESSAGES, GUILDS
 from tests.e2e.payloads import Json
+from tests.e2e.recording import RecordedRequest
+from tests.e2e.state import NonceRecord
 
 if TYPE_CHECKING:
     from tests.e2e.fake import FakeDiscord
@@ -30,6 +32,8 @@ class Call:
     params: dict[str, str]
     query: dict[str, str]
     body: Any
+    author: Json | None = None  # the bot whose token signed the request, if any
+    recorded: RecordedRequest | None = None
 
 
 Handler = Callable[[Call], Awaitable[web.Response]]
@@ -89,8 +93,8 @@ class RestApi:
             add("POST", f"{scope}/commands", self.upsert_command)
 
     async def get_me(self, call: Call) -> web.Response:
-        """Return the bot's own account."""
-        return json_response(p.private_user(self.state.bot_user))
+        """Return the account of the bot that asks."""
+        return json_response(p.private_user(call.author or self.state.bot_user))
 
     async def get_user(self, call: Call) -> web.Response:
         """Return any known user."""
@@ -170,20 +174,43 @@ class RestApi:
         """Return a channel's messages, newest first, as Discord pages them."""
         stored = self.state.messages.get(call.params["channel_id"], [])
         limit = int(call.query.get("limit", 50))
-        return json_response(list(reversed(stored))[:limit])
+        # Slice before reversing: a long channel would otherwise be copied on every page.
+        return json_response(stored[max(0, len(stored) - limit) :][::-1])
 
     async def create_message(self, call: Call) -> web.Response:
-        """Store a message the bot sends and announce it on the gateway."""
+        """Store a message the bot sends and announce it, unless its nonce was just used."""
         channel_id = call.params["channel_id"]
         if channel_id not in self.state.channels:
             return error_response(404, UNKNOWN_CHANNEL, "Unknown Channel")
+        author = call.author or self.state.bot_user
+        nonce = call.body.get("nonce")
+        now = self.fake.clock()
+        if nonce is not None and call.body.get("enforce_nonce"):
+            window = self.fake.nonce_window
+            earlier = self.state.nonce_record(channel_id, author["id"], nonce, now, window)
+            if earlier is not None:
+                return self._repeat(call, earlier)
         extra: Json = {}
         reference = call.body.get("message_reference")
         if reference:
             extra = {"type": 19, "message_reference": {**reference, "channel_id": channel_id}}
-        created = self.state.add_message(channel_id, self.state.bot_user, call.body, **extra)
+        created = self.state.add_message(channel_id, author, call.body, **extra)
+        if nonce is not None:
+            self.state.remember_nonce(created, now)
         await self.fake.announce("MESSAGE_CREATE", created)
         return json_response(created)
+
+    def _repeat(self, call: Call, earlier: NonceRecord) -> web.Response:
+        """Answer an enforced nonce seen within the window with the message it created."""
+        self.fake.nonce_dedups += 1
+        if call.recorded is not None:
+            call.recorded.deduplicated = True
+        found = self.state.find_message(earlier.message_id)
+        if found is None:
+            # discord.py documents NotFound for a nonce whose message was deleted shortly before.
+            return error_response(404, UNKNOWN_MESSAGE, "Unknown Message")
+        # No MESSAGE_CREATE: nothing new was created.
+        return json_response(found)
 
     async def get_message(self, call: Call) -> web.Response:
         """Return one stored message."""

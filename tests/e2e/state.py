@@ -33,6 +33,17 @@ class InteractionRecord:
 
 
 @dataclass
+class NonceRecord:
+    """The message a nonce created, for Discord's `enforce_nonce` check."""
+
+    message_id: str
+    created_at: float
+
+
+NonceKey = tuple[str, str, str]
+
+
+@dataclass
 class FakeState:
     """Everything the fake server knows; REST handlers and event builders share it."""
 
@@ -47,13 +58,26 @@ class FakeState:
     interactions: dict[str, InteractionRecord] = field(default_factory=dict)
     modals: dict[str, Json] = field(default_factory=dict)
     thread_members: dict[str, set[str]] = field(default_factory=dict)
+    bot_tokens: dict[str, Json] = field(default_factory=dict)
+    nonces: dict[NonceKey, NonceRecord] = field(default_factory=dict)
+    # Messages by id, so lookups stay O(1) however many messages a test sends.
+    _by_id: dict[str, Json] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Create the bot's own user; the application shares its id, as for most bots."""
         self.application_id = self.ids.next()
         self.bot_user = p.user(self.application_id, "mentorbot", bot=True)
         self.users[self.application_id] = self.bot_user
+        self.bot_tokens[self.token] = self.bot_user
         self.owner = self.add_user("owner")
+
+    def add_bot(self, username: str) -> tuple[str, Json]:
+        """Create another bot account that may call the REST API; return its token and user."""
+        created = p.user(self.ids.next(), username, bot=True)
+        self.users[created["id"]] = created
+        token = "fake." + secrets.token_urlsafe(24)
+        self.bot_tokens[token] = created
+        return token, created
 
     def add_user(self, username: str) -> Json:
         """Create a human user and return its user object."""
@@ -136,16 +160,27 @@ class FakeState:
             ]
         created = p.message(message_id, channel_id, author, body, **extra)
         self.messages.setdefault(channel_id, []).append(created)
+        self._by_id[message_id] = created
         channel["last_message_id"] = created["id"]
         return created
 
     def find_message(self, message_id: str) -> Json | None:
         """Return a stored message by id, in any channel."""
-        for stored in self.messages.values():
-            for candidate in stored:
-                if candidate["id"] == message_id:
-                    return candidate
-        return None
+        return self._by_id.get(message_id)
+
+    def remember_nonce(self, message: Json, now: float) -> None:
+        """Note which message a nonce created, whether or not its sender enforced it."""
+        key = nonce_key(message["channel_id"], message["author"]["id"], message["nonce"])
+        self.nonces[key] = NonceRecord(message["id"], now)
+
+    def nonce_record(
+        self, channel_id: str, author_id: str, nonce: str | int, now: float, window: float
+    ) -> NonceRecord | None:
+        """Return the record of a nonce this author used in this channel within the window."""
+        record = self.nonces.get(nonce_key(channel_id, author_id, nonce))
+        if record is None or now - record.created_at >= window:
+            return None
+        return record
 
     def edit_message(self, stored: Json, body: Json) -> Json:
         """Apply an edit body to a stored message in place and return it."""
@@ -160,6 +195,7 @@ class FakeState:
     def delete_message(self, stored: Json) -> None:
         """Remove a stored message."""
         self.messages[stored["channel_id"]].remove(stored)
+        self._by_id.pop(stored["id"], None)
 
     def put_commands(self, guild_id: str | None, bodies: list[Json]) -> list[Json]:
         """Overwrite the command list of one scope; names keep their ids, as on Discord."""
@@ -199,3 +235,8 @@ class FakeState:
                 if command["name"] == name:
                     return command
         return None
+
+
+def nonce_key(channel_id: str, author_id: str, nonce: str | int) -> NonceKey:
+    """Key a nonce by channel and author, as text (discord.py always sends nonces as strings)."""
+    return (channel_id, author_id, str(nonce))
