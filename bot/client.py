@@ -18,13 +18,19 @@ from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import upgrade
 from bot.db.uow import unit_of_work
 from bot.domain.frameworks import Catalogue
+from bot.services.clock import Clock, SystemClock
 from bot.services.coaching import CoachingService
+from bot.services.dispatch import Dispatcher
+from bot.services.reminders import ReminderActions, Reminders
+from bot.services.schedules import Planner, ScheduleService
+from bot.services.ticks import Ticks
 from bot.tree import MentorTree
 from bot.ui.components import ChoiceSelect, CoachButton, ScaleSelect
+from bot.ui.dm_port import DiscordDMs
 from bot.ui.threads import ThreadButton
 
 log = logging.getLogger(__name__)
-EXTENSIONS = ("cogs.coaching", "cogs.general")
+EXTENSIONS = ("cogs.coaching", "cogs.debrief", "cogs.general")
 SYNC_KEY = "command_tree_hash"
 DRAIN_SECONDS = 10.0
 
@@ -48,7 +54,9 @@ def intents() -> discord.Intents:
 class MentorBot(commands.Bot):
     """The coaching bot: services are built in setup_hook, never at import or on_ready."""
 
-    def __init__(self, settings: Settings, *, catalogue: Catalogue | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, catalogue: Catalogue | None = None, clock: Clock | None = None
+    ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(),
@@ -60,9 +68,13 @@ class MentorBot(commands.Bot):
             allowed_installs=discord.app_commands.AppInstallationType(guild=True),
         )
         self.settings = settings
+        self.clock: Clock = clock or SystemClock()
         self.catalogue = catalogue or Catalogue.load(settings.frameworks_dir)
         self.engine: AsyncEngine | None = None
         self._coaching: CoachingService | None = None
+        self.schedules: ScheduleService
+        self.reminder_actions: ReminderActions
+        self.ticks = Ticks()
 
     @property
     def coaching(self) -> CoachingService:
@@ -77,13 +89,29 @@ class MentorBot(commands.Bot):
         await upgrade(url)
         self.engine = create_engine(url)
         sessions = create_sessionmaker(self.engine)
+        zone = self.settings.default_timezone
+        clock = self.clock
         self._coaching = CoachingService(
-            sessions, self.catalogue, default_timezone=self.settings.default_timezone
+            sessions, self.catalogue, clock=clock, default_timezone=zone
         )
+        self.schedules = ScheduleService(sessions, clock=clock)
+        self.reminder_actions = ReminderActions(sessions, clock=clock)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(CoachButton, ScaleSelect, ChoiceSelect, ThreadButton)
         await self.sync_if_changed()
+        if self.settings.scheduler_enabled:
+            planner = Planner(sessions, clock=clock, default_timezone=zone)
+            sender = Dispatcher(
+                sessions,
+                DiscordDMs(self),
+                Reminders(sessions).compose,
+                clock=clock,
+                rate=self.settings.send_rate,
+            )
+            self.ticks.start(
+                planner.tick, sender.run_once, planner_every=self.settings.planner_seconds
+            )
 
     async def sync_if_changed(self) -> None:
         """Sync to the test guild every start; globally only when the commands changed."""
@@ -105,7 +133,8 @@ class MentorBot(commands.Bot):
         log.info("synced commands globally")
 
     async def close(self) -> None:
-        """Close the gateway, then the database, so nothing is left half-written."""
+        """Stop the ticks, close the gateway, then the database: nothing is left half-written."""
+        await self.ticks.stop()
         await super().close()
         if self._coaching is not None:
             try:

@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     openai_model: str = "gpt-4o-mini"
     openai_timeout: float = Field(default=6.0, gt=0, le=60)
 
+    scheduler_enabled: bool = True
+    planner_seconds: float = Field(default=30.0, gt=0)
+    # Share of Discord's 50/s global limit this process may use for scheduled DMs.
+    send_rate: float = Field(default=40.0, gt=0, le=45)
+
     log_level: str = "INFO"
     default_timezone: str = "UTC"
 

@@ -37,3 +37,18 @@ class FixedClock:
     def advance(self, delta: timedelta) -> None:
         """Move the clock forward."""
         self._at += delta
+
+
+class ShiftedClock:
+    """The machine's clock moved by an offset: real pacing, a chosen date (staging, tests)."""
+
+    def __init__(self, offset: timedelta = timedelta(0)) -> None:
+        self.offset = offset
+
+    def now(self) -> datetime:
+        """Return the current time plus the offset."""
+        return datetime.now(UTC) + self.offset
+
+    def jump_to(self, at: datetime) -> None:
+        """Move the clock so that it reads `at` now."""
+        self.offset = at - datetime.now(UTC)

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import CoachingSession, Commitment, OutboxMessage
+from bot.db import outbox
+from bot.db import repositories as repo
+from bot.db.models import CoachingSession, Commitment, Member, OutboxMessage
+from bot.db.uow import unit_of_work
 from bot.domain.reminders import DEBRIEF, NUDGE, checkin_text
+from bot.errors import UserFacingError
+from bot.services.clock import Clock
+from bot.services.coaching import MemberRef
 from bot.services.ports import Button, OutgoingDM
 
 DEBRIEF_FRAMEWORK = "stress_debrief"
+CHECKIN_FRAMEWORK = "commitment_checkin"
+SNOOZE = timedelta(hours=1)
+SNOOZE_GRACE = timedelta(hours=2)
+MAX_SNOOZES = 3
 
 
 def debrief_buttons(debrief_id: int, *, full: bool = True) -> tuple[Button, ...]:
@@ -70,3 +82,84 @@ class Reminders:
         if commitment is None or commitment.status != "open":
             return None
         return OutgoingDM(checkin_text(commitment.text), checkin_buttons(commitment.id))
+
+
+class ReminderActions:
+    """What the buttons on scheduled DMs do: start, snooze or skip a debrief; check in."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], *, clock: Clock) -> None:
+        self._sm = sessionmaker
+        self._clock = clock
+
+    async def _own_row(
+        self, s: AsyncSession, row_id: int, user_id: int
+    ) -> tuple[OutboxMessage, Member]:
+        row = await s.get(OutboxMessage, row_id)
+        member = await s.get(Member, row.member_id) if row is not None else None
+        if row is None or member is None or member.user_id != user_id:
+            raise UserFacingError("That reminder was not found.")
+        return row, member
+
+    async def answer_debrief(self, row_id: int, user_id: int) -> MemberRef:
+        """Mark the weekly DM answered and say whose debrief to start."""
+        async with unit_of_work(self._sm) as s:
+            row, member = await self._own_row(s, row_id, user_id)
+            row.answered_at = row.answered_at or self._clock.now()
+            await outbox.mark_dms_open(s, member.id)
+            return MemberRef(member.guild_id, member.user_id, member.display_name)
+
+    async def snooze(self, row_id: int, user_id: int) -> datetime:
+        """Send the weekly DM again in an hour (at most MAX_SNOOZES times a week)."""
+        now = self._clock.now()
+        async with unit_of_work(self._sm) as s:
+            row, member = await self._own_row(s, row_id, user_id)
+            base, _, count = row.occurrence_key.partition("+snooze")
+            snoozes = int(count or 0) + 1
+            if snoozes > MAX_SNOOZES:
+                raise UserFacingError("This week's debrief has been snoozed as often as it can be.")
+            row.answered_at = row.answered_at or now
+            due = now + SNOOZE
+            await outbox.enqueue(
+                s,
+                member_id=member.id,
+                kind="debrief",
+                key=f"{base}+snooze{snoozes}",
+                due_at=due,
+                expires_at=due + SNOOZE_GRACE,
+            )
+            return due
+
+    async def skip(self, row_id: int, user_id: int) -> None:
+        """Skip this week's debrief: no nudge follows."""
+        async with unit_of_work(self._sm) as s:
+            row, _member = await self._own_row(s, row_id, user_id)
+            row.answered_at = row.answered_at or self._clock.now()
+
+    async def check_in(
+        self, commitment_id: int, user_id: int, answer: str
+    ) -> tuple[MemberRef, dict[str, str]]:
+        """Record how a commitment went; return who and the facts for the follow-up question."""
+        status = {"done": "done", "partly": "partly", "not_yet": "open"}[answer]
+        async with unit_of_work(self._sm) as s:
+            commitment = await repo.set_commitment_status(
+                s, commitment_id, member_user_id=user_id, status=status, now=self._clock.now()
+            )
+            if commitment is None:
+                raise UserFacingError("That commitment was not found.")
+            member = await s.get(Member, commitment.member_id)
+            assert member is not None
+            await s.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.member_id == member.id,
+                    OutboxMessage.kind == "checkin",
+                    OutboxMessage.occurrence_key == f"c{commitment.id}",
+                )
+                .values(answered_at=self._clock.now())
+            )
+            facts = {
+                "fact_commitment_id": str(commitment.id),
+                "fact_step": commitment.text,
+                f"fact_{answer}": "yes",
+            }
+            return MemberRef(member.guild_id, member.user_id, member.display_name), facts

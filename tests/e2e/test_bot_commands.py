@@ -172,7 +172,7 @@ async def test_global_sync_happens_once_per_change(
     puts = [r for r in fake_discord.requests if r.matches("PUT", r"/applications/\d+/commands$")]
     assert len(puts) == 1
     names = {c["name"] for c in puts[0].json}
-    assert names == {"coach", "help"}
+    assert names == {"coach", "debrief", "commitments", "help"}
     assert all(c.get("contexts") == [0, 1] for c in puts[0].json)
 
     await run_bot.restart(bot, MentorBot(settings))
