@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -108,6 +109,7 @@ class MentorBot(commands.Bot):
                 Reminders(sessions).compose,
                 clock=clock,
                 rate=self.settings.send_rate,
+                lease=timedelta(seconds=self.settings.outbox_lease_seconds),
             )
             self.ticks.start(
                 planner.tick, sender.run_once, planner_every=self.settings.planner_seconds

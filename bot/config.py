@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     planner_seconds: float = Field(default=30.0, gt=0)
     # Share of Discord's 50/s global limit this process may use for scheduled DMs.
     send_rate: float = Field(default=40.0, gt=0, le=45)
+    # How long a sender owns the rows it claimed; a crashed sender's rows return after this.
+    outbox_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
 
     log_level: str = "INFO"
     default_timezone: str = "UTC"

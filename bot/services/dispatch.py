@@ -16,12 +16,13 @@ from bot.db import outbox
 from bot.db.models import Member, OutboxMessage
 from bot.db.uow import unit_of_work
 from bot.domain.ratelimit import DEFAULT_RATE, TokenBucket
+from bot.domain.schedule import nudge_due
+from bot.domain.timezones import is_valid_zone
 from bot.services.clock import Clock, SystemClock
 from bot.services.ports import DMClosed, DMPort, OutgoingDM, TransientSendError
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
-NUDGE_AFTER = timedelta(hours=4)
 NUDGE_GRACE = timedelta(hours=6)
 
 Compose = Callable[[OutboxMessage], Awaitable[OutgoingDM | None]]
@@ -67,7 +68,8 @@ class Dispatcher:
         self._clock = clock or SystemClock()
         self._bucket = TokenBucket(rate=rate)
         self._lease = lease
-        self._batch = batch
+        # A batch must be sent well within the lease, or another sender could take rows over.
+        self._batch = max(1, min(batch, int(rate * lease.total_seconds() / 2)))
         self._slots = asyncio.Semaphore(concurrency)
         self.owner = owner or f"sender-{uuid.uuid4().hex[:12]}"
 
@@ -131,7 +133,14 @@ class Dispatcher:
         except TransientSendError as exc:
             await self._retry(row, report, str(exc), exc.retry_after)
             return
-        await self._settle(row, report, "sent", channel_id=channel_id, message_id=message_id)
+        await self._settle(
+            row,
+            report,
+            "sent",
+            channel_id=channel_id,
+            message_id=message_id,
+            zone=member.timezone,
+        )
 
     async def _settle(
         self,
@@ -141,6 +150,7 @@ class Dispatcher:
         *,
         channel_id: int | None = None,
         message_id: int | None = None,
+        zone: str | None = None,
     ) -> None:
         now = self._clock.now()
         async with unit_of_work(self._sm) as s:
@@ -154,13 +164,15 @@ class Dispatcher:
                 message_id=message_id,
             )
             if owned and status == "sent" and row.kind == "debrief":
+                # One gentle nudge a few hours on, moved out of the member's night.
+                nudge_at = nudge_due(now, zone if zone and is_valid_zone(zone) else None)
                 await outbox.enqueue(
                     s,
                     member_id=row.member_id,
                     kind="nudge",
                     key=row.occurrence_key,
-                    due_at=now + NUDGE_AFTER,
-                    expires_at=now + NUDGE_AFTER + NUDGE_GRACE,
+                    due_at=nudge_at,
+                    expires_at=nudge_at + NUDGE_GRACE,
                     payload={"debrief_id": row.id},
                 )
         if not owned:

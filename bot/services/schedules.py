@@ -14,6 +14,7 @@ from bot.db.models import Commitment, Member, MemberSchedule, OutboxMessage
 from bot.db.uow import unit_of_work
 from bot.domain import schedule as rules
 from bot.domain.dates import local_date
+from bot.domain.timezones import is_valid_zone
 from bot.errors import UserFacingError
 from bot.services.clock import Clock, SystemClock
 from bot.services.coaching import MemberRef
@@ -256,7 +257,9 @@ class Planner:
             )
             for commitment, timezone, dm_closed_at in found.all():
                 assert commitment.due_date is not None
-                due_at = rules.checkin_due(commitment.due_date, timezone or self._default_tz)
+                # A zone that no longer loads must not stop every other member's check-in.
+                zone = timezone if timezone and is_valid_zone(timezone) else self._default_tz
+                due_at = rules.checkin_due(commitment.due_date, zone)
                 if due_at > now or dm_closed_at is not None:
                     continue
                 added = await outbox.enqueue(

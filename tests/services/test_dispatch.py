@@ -212,3 +212,19 @@ async def test_nudge_only_when_the_debrief_went_unanswered(
     assert (report.sent, report.cancelled) == ((0, 1) if answered else (1, 0))
     clock.advance(timedelta(days=1))
     assert (await dispatcher(sessionmaker, port, clock).run_once()).handled == 0
+
+
+async def test_the_nudge_waits_for_the_members_morning(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    await seed(sessionmaker, 1)
+    async with unit_of_work(sessionmaker) as s:
+        member = await repo.find_member(s, guild_id=1, user_id=1)
+        assert member is not None
+        member.timezone = "Asia/Tokyo"  # 09:00 UTC is 18:00 there; four hours on is 22:00
+    await dispatcher(sessionmaker, RecordingPort(), FixedClock(NOW)).run_once()
+    async with sessionmaker() as s:
+        nudge = (
+            await s.execute(select(OutboxMessage).where(OutboxMessage.kind == "nudge"))
+        ).scalar_one()
+    assert nudge.due_at == datetime(2026, 11, 23, 23, 0, tzinfo=UTC)  # 08:00 in Tokyo
