@@ -14,7 +14,7 @@ from bot.db.models import Commitment, Member, MemberSchedule, OutboxMessage
 from bot.db.uow import unit_of_work
 from bot.domain import schedule as rules
 from bot.domain.dates import local_date
-from bot.domain.timezones import is_valid_zone
+from bot.domain.timezones import is_valid_zone, search_zones
 from bot.errors import UserFacingError
 from bot.services.clock import Clock, SystemClock
 from bot.services.coaching import MemberRef
@@ -63,7 +63,9 @@ class ScheduleService:
         try:
             rule = rules.WeeklyRule(timezone, weekday, local_time)
         except ValueError as exc:
-            raise UserFacingError(str(exc)) from exc
+            guesses = search_zones(timezone, 3)
+            hint = f" Did you mean {' or '.join(guesses)}?" if guesses else ""
+            raise UserFacingError(f"{exc}{hint}") from exc
         now = self._clock.now()
         first = rules.next_occurrence(rule, now)
         async with unit_of_work(self._sm) as s:

@@ -192,3 +192,41 @@ async def test_dms_closed_get_one_attempt_then_nothing(
     await asyncio.sleep(0.6)
     again = [r for r in fake_discord.requests if r.matches("POST", r"/users/@me/channels$")]
     assert len(again) == len(attempts) == 1
+
+
+async def test_debrief_now_pause_resume_off(
+    fake_discord: FakeDiscord, run_bot: BotRunner, tmp_path: Path
+) -> None:
+    await run_bot.start(fast_bot(fake_discord, tmp_path))
+    alice = Member(fake_discord, fake_discord.user)
+    start = len(fake_discord.requests)
+    await alice.slash("debrief", "now")
+    first = await wait_for_dm(alice, start)
+    assert "Weekly stress debrief" in first["content"]
+
+    missing = await alice.slash("debrief", "pause", until="2030-01-01")
+    assert "no weekly debrief yet" in missing.data["content"]
+    await alice.slash("debrief", "schedule", day=6, time="9.15", timezone="Asia/Kolkata")
+    bad = await alice.slash("debrief", "pause", until="next week")
+    assert "YYYY-MM-DD" in bad.data["content"]
+    assert bad.data["flags"] & EPHEMERAL
+    paused = await alice.slash("debrief", "pause", until="2030-01-01")
+    assert "Paused until Tuesday 01 January 2030" in paused.data["content"]
+    assert "• Sunday 6 January" in paused.data["content"]
+    resumed = await alice.slash("debrief", "resume")
+    assert "Paused" not in resumed.data["content"]
+    off = await alice.slash("debrief", "off")
+    assert "off" in off.data["content"]
+    assert sql(tmp_path, "SELECT count(*) FROM member_schedules") == [(0,)]
+
+
+async def test_a_time_that_cannot_be_read_is_refused(
+    fake_discord: FakeDiscord, run_bot: BotRunner, tmp_path: Path
+) -> None:
+    await run_bot.start(fast_bot(fake_discord, tmp_path))
+    alice = Member(fake_discord, fake_discord.user)
+    ack = await alice.slash("debrief", "schedule", day=1, time="6pm", timezone="UTC")
+    assert "24-hour HH:MM" in ack.data["content"]
+    zone = await alice.slash("debrief", "schedule", day=1, time="18:00", timezone="Paris")
+    assert "Did you mean Europe/Paris?" in zone.data["content"]
+    assert sql(tmp_path, "SELECT count(*) FROM member_schedules") == [(0,)]
