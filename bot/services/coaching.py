@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db import outbox
 from bot.db import repositories as repo
 from bot.db.models import CoachingSession, Member
 from bot.db.uow import unit_of_work
@@ -149,6 +150,9 @@ class CoachingService:
             member = await repo.get_or_create_member(
                 s, guild_id=ref.guild_id, user_id=ref.user_id, display_name=ref.display_name
             )
+            if not by_bot:
+                # A member using a command again may receive scheduled DMs again.
+                await outbox.mark_dms_open(s, member.id)
             facts = {**(await self._facts(s, fw, member)), **(extra_facts or {})}
             if topic:
                 facts["topic"] = topic.strip()[:200]

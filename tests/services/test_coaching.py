@@ -164,3 +164,22 @@ async def test_concurrent_messages_to_one_session_are_taken_in_turn(
         ]
     assert len(member_turns) == 3
     assert cs.stage_id == "options"
+
+
+async def test_starting_a_conversation_reopens_scheduled_dms(
+    service: CoachingService, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    from bot.db import outbox
+    from bot.db.models import Member
+
+    await service.start(ALEX, "grow")
+    async with sessionmaker() as s:
+        member = await repo.find_member(s, guild_id=ALEX.guild_id, user_id=ALEX.user_id)
+        assert member is not None
+        await outbox.mark_dms_closed(s, member.id, NOW)
+        await s.commit()
+    await service.start(ALEX, "feedback_sandwich")
+    async with sessionmaker() as s:
+        reloaded = await s.get(Member, member.id)
+        assert reloaded is not None
+        assert reloaded.dm_closed_at is None

@@ -1,0 +1,911 @@
+"""Send 10,000 weekly debriefs due in the same minute, and compare with one cron job per member.
+
+Usage: python bench/debrief_dispatch.py [--members 10000] [--send-rate 40] [--planner-seconds 5]
+                                        [--lease 60] [--no-spec] [--no-tracemalloc]
+
+A. The scheduled path, end to end. FakeDiscord (global limit 50 requests/s per token) runs in
+   its own process on 127.0.0.1, as Discord is another machine: its request handling, spec
+   checks and bookkeeping then never count against the bot's event loop. Each member's DM
+   channel is opened in the fake beforehand and its id stored on the member row (members who
+   have used the bot have it), so each debrief is one request. The schedules are seeded through
+   ScheduleService.set_weekly (what /debrief schedule calls), in ten zones whose local
+   times all fall on the same UTC minute, three days ahead. The real MentorBot starts through
+   BotRunner with a ShiftedClock, which is then jumped to that minute. Measured: due minute to
+   the last message the fake stored (the fake's time.monotonic, the same clock on Linux);
+   ratio = elapsed / (N / send_rate + planner_seconds); the fake's global 429s; messages that
+   repeat a nonce; outbox statuses; the bot loop's oversleep on 10 ms sleeps (max, p99); the
+   gateway heartbeat ACK latency (bot.latency after each ACK; the fake asks for a heartbeat
+   every second instead of Discord's 41.25 s, to get samples).
+
+B. Start-up and memory, each in a fresh process: one APScheduler 3 CronTrigger job per member
+   in a SQLAlchemyJobStore (sqlite file), against our schedule rows and planner tick. Time and
+   RSS are taken in one pass, tracemalloc's peak in a second pass (tracing slows Python down).
+
+C. DST: the fire times APScheduler's CronTrigger gives on the autumn fold (and the spring gap)
+   day, iterated as its scheduler does, against bot.domain.schedule's occurrences and a
+   planner ticking every minute through that night.
+
+The exit status is 1 when an acceptance figure fails: not every member got exactly one
+message, ratio over 1.1 (or over 1.1 x floor + tick), any global 429, any repeated nonce, or an
+event-loop stall over 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import multiprocessing
+import os
+import platform
+import re
+import shlex
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from bisect import bisect_right
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as wall_time
+from multiprocessing.connection import Connection
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import apscheduler
+import discord
+import sqlalchemy
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bench.dialogue_turn import percentile
+from bot.client import MentorBot
+from bot.db.engine import create_engine, create_sessionmaker
+from bot.db.migrate import upgrade
+from bot.domain import schedule as rules
+from bot.services.clock import FixedClock, ShiftedClock, SystemClock
+from bot.services.coaching import MemberRef
+from bot.services.schedules import Planner, ScheduleService
+from tests.e2e.fake import FakeDiscord
+from tests.e2e.harness import BotRunner
+from tests.e2e.member import bot_settings
+from tests.e2e.recording import RecordedRequest
+from tests.e2e.spec import SpecUnavailableError, SpecValidator
+
+ZONES = (
+    "UTC",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Asia/Kolkata",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Africa/Lagos",
+)
+CRON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+JOB_REF = "bench.debrief_dispatch:apscheduler_debrief"
+POST_MESSAGE = re.compile(r"^/channels/\d+/messages$")
+LAG_SLEEP = 0.010
+MAX_LAG = 0.050
+MAX_RATIO = 1.1
+HEARTBEAT_MS = 1000
+MIB = 1024 * 1024
+
+log = logging.getLogger("bench.debrief_dispatch")
+
+
+def apscheduler_debrief(member_id: int) -> None:
+    """Log the debrief one member's cron job would send (the jobs are due days after the run)."""
+    log.info("APScheduler job: weekly debrief for member %s", member_id)
+
+
+# --- memory --------------------------------------------------------------------------------
+
+
+def proc_status(field_name: str) -> int:
+    """Return a byte count from /proc/self/status (VmRSS, VmHWM)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(field_name + ":"):
+                return int(line.split()[1]) * 1024
+    raise KeyError(field_name)
+
+
+def reset_peak_rss() -> bool:
+    """Reset VmHWM to the current RSS (Linux 4.0+), so a peak belongs to the measured step."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as refs:
+            refs.write("5")
+    except OSError:
+        return False
+    return True
+
+
+@dataclass
+class Footprint:
+    """Time and memory of one measured step in a fresh process."""
+
+    seconds: float = 0.0
+    rss_delta: int = 0  # RSS after the step minus RSS before it
+    rss_peak_delta: int = 0  # VmHWM during the step minus RSS before it
+    traced_peak: int | None = None  # tracemalloc's peak, from the separate traced pass
+    lag_max: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class Meter:
+    """Measure one step: wall time, RSS, and tracemalloc's peak when tracing."""
+
+    def __init__(self, trace: bool) -> None:
+        self.trace = trace
+        self.result = Footprint()
+
+    def __enter__(self) -> Meter:
+        if self.trace:
+            if not tracemalloc.is_tracing():
+                tracemalloc.start()
+            tracemalloc.reset_peak()
+        self._hwm_reset = reset_peak_rss()
+        self._rss = proc_status("VmRSS")
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.result.seconds = time.perf_counter() - self._start
+        self.result.rss_delta = proc_status("VmRSS") - self._rss
+        self.result.rss_peak_delta = proc_status("VmHWM") - self._rss
+        if not self._hwm_reset:
+            self.result.notes.append("VmHWM could not be reset: peak includes start-up")
+        if self.trace:
+            self.result.traced_peak = tracemalloc.get_traced_memory()[1]
+
+
+class LagMonitor:
+    """Sleep 10 ms over and over on the loop and record how late each wake-up is."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start sampling on the running loop."""
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="lag-monitor")
+
+    async def stop(self) -> None:
+        """Stop sampling."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(LAG_SLEEP)
+            self.samples.append(time.perf_counter() - before - LAG_SLEEP)
+
+
+# --- the fake Discord, in its own process --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FakeWorld:
+    """What the bot process needs to know about the fake: where it is and who is in it."""
+
+    url: str
+    gateway_url: str
+    token: str
+    guild_id: str
+    users: list[tuple[int, int]]  # (user id, DM channel id)
+    spec: bool
+
+
+@dataclass
+class SendLog:
+    """The bot's message posts the fake stored, read incrementally from its request log."""
+
+    seen: int = 0
+    stored: int = 0
+    first_at: float | None = None
+    last_at: float | None = None
+    admitted_at: list[float] = field(default_factory=list)
+
+    def update(self, requests: list[RecordedRequest]) -> tuple[int, float | None, float | None]:
+        """Read the requests recorded since the last call; return stored, first and last time."""
+        for request in requests[self.seen :]:
+            if request.status != 429 and not request.path.startswith(("/interactions/", "/webhooks/")):
+                self.admitted_at.append(request.at)
+            stored = (
+                request.method == "POST"
+                and request.status == 200
+                and not request.deduplicated
+                and POST_MESSAGE.match(request.path) is not None
+            )
+            if stored:
+                self.stored += 1
+                self.first_at = request.at if self.first_at is None else self.first_at
+                self.last_at = request.at
+        self.seen = len(requests)
+        return self.stored, self.first_at, self.last_at
+
+
+def serve_fake(conn: Connection, members: int, global_rate: float, spec: bool) -> None:
+    """Run FakeDiscord with `members` users until told to stop; answer queries over `conn`."""
+    asyncio.run(_serve_fake(conn, members, global_rate, spec))
+
+
+async def _serve_fake(conn: Connection, members: int, global_rate: float, spec: bool) -> None:
+    validator = None
+    if spec:
+        try:
+            validator = SpecValidator.load()
+        except SpecUnavailableError:
+            validator = None
+    fake = FakeDiscord(validator=validator, global_rate=global_rate)
+    fake.gateway.heartbeat_interval_ms = HEARTBEAT_MS
+    users = []
+    for i in range(members):
+        user = fake.add_user(f"member{i:05d}")
+        users.append((int(user["id"]), int(fake.dm_channel_id(user))))
+    sends = SendLog()
+    loop = asyncio.get_running_loop()
+    async with fake:
+        conn.send(
+            FakeWorld(fake.url, fake.gateway.url, fake.token, fake.guild_id, users, bool(validator))
+        )
+        while True:
+            try:
+                query = await loop.run_in_executor(None, conn.recv)
+            except EOFError:  # the bench process is gone
+                return
+            if query == "stop":
+                conn.send("stopped")
+                return
+            sends.update(fake.requests.items)
+            if query == "progress":
+                conn.send((sends.stored, sends.first_at, sends.last_at))
+            elif query == "report":
+                conn.send(_fake_report(fake, sends))
+
+
+def _fake_report(fake: FakeDiscord, sends: SendLog) -> dict[str, Any]:
+    """Everything the fake saw: limits, repeats, per-channel counts, violations."""
+    repeats = fake.duplicate_messages("nonce")
+    per_channel = Counter(
+        len(stored)
+        for stored in fake.state.messages.values()
+        if stored and stored[0]["channel_id"] in fake.state.dm_by_user.values()
+    )
+    statuses = Counter(r.status for r in fake.requests.items)
+    routes = Counter(
+        f"{r.method} {re.sub(r'/\d+', '/{id}', r.path)}" for r in fake.requests.items
+    )
+    violations = fake.violation_report()
+    return {
+        "global_429s": fake.global_429s,
+        "bucket_429s": fake.bucket_429s,
+        "nonce_dedups": fake.nonce_dedups,
+        "nonce_repeat_groups": len(repeats),
+        "nonce_repeat_messages": sum(len(found) - 1 for found in repeats.values()),
+        "dm_channels_by_count": dict(per_channel),
+        "stored": sends.stored,
+        "first_at": sends.first_at,
+        "last_at": sends.last_at,
+        "peak_1s": _peak_in_window(sends.admitted_at, 1.0),
+        "statuses": dict(statuses),
+        "routes": dict(routes.most_common(6)),
+        "violations": len(violations),
+        "violation_examples": violations[:5],
+        "heartbeats": sum(1 for p in fake.gateway.received.items if p.get("op") == 1),
+    }
+
+
+def _peak_in_window(times: list[float], width: float) -> int:
+    """Return the most requests admitted in any window of `width` seconds."""
+    ordered = sorted(times)
+    return max(
+        (bisect_right(ordered, start + width - 1e-9) - i for i, start in enumerate(ordered)),
+        default=0,
+    )
+
+
+class RemoteFake:
+    """The bot process's handle on the fake: the attributes BotRunner and bot_settings read."""
+
+    def __init__(self, conn: Connection, world: FakeWorld) -> None:
+        self._conn = conn
+        self._lock = asyncio.Lock()
+        self.world = world
+        self.api_base = f"{world.url}/api/v10"
+        self.token = world.token
+        self.guild_id = world.guild_id
+        self.gateway = SimpleNamespace(url=world.gateway_url)
+
+    async def ask(self, query: str) -> Any:
+        """Send a query to the fake's process and wait for its answer off the event loop."""
+        async with self._lock:
+            self._conn.send(query)
+            return await asyncio.get_running_loop().run_in_executor(None, self._conn.recv)
+
+
+# --- B. start-up and memory, each in a fresh process ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Seed:
+    """One member's weekly rule: due at the benchmark's minute on their own clock."""
+
+    user_id: int
+    weekday: int
+    local_time: wall_time
+    zone: str
+
+
+def plan_seeds(users: list[tuple[int, int]], due: datetime) -> list[Seed]:
+    """Give each member a zone and the local day and time that fall on `due` there."""
+    seeds = []
+    for i, (user_id, _channel) in enumerate(users):
+        zone = ZONES[i % len(ZONES)]
+        local = due.astimezone(ZoneInfo(zone))
+        seeds.append(Seed(user_id, local.weekday(), local.time().replace(tzinfo=None), zone))
+    return seeds
+
+
+def pick_due_minute(now: datetime) -> datetime:
+    """Return a whole UTC minute about three days ahead that every zone shows exactly once."""
+    due = (now + timedelta(days=3)).replace(second=0, microsecond=0)
+    while True:
+        locals_ = [due.astimezone(ZoneInfo(zone)) for zone in ZONES]
+        if all(
+            rules.resolve_local(t.date(), t.time().replace(tzinfo=None), zone) == due
+            for t, zone in zip(locals_, ZONES, strict=True)
+        ):
+            return due
+        due += timedelta(hours=1)  # a fold or gap in some zone: pick a plainer hour
+
+
+def measure_ours_cold(
+    db: str, guild_id: int, seeds: list[Seed], due: datetime, trace: bool, copy_to: str | None
+) -> dict[str, Any]:
+    """Seed the schedules through ScheduleService, tick the planner; then tick at the due minute."""
+    return asyncio.run(_ours_cold(db, guild_id, seeds, due, trace, copy_to))
+
+
+async def _ours_cold(
+    db: str, guild_id: int, seeds: list[Seed], due: datetime, trace: bool, copy_to: str | None
+) -> dict[str, Any]:
+    url = f"sqlite+aiosqlite:///{db}"
+    started = time.perf_counter()
+    await upgrade(url)
+    migrate_seconds = time.perf_counter() - started
+    engine = create_engine(url)
+    sessions = create_sessionmaker(engine)
+    service = ScheduleService(sessions, clock=SystemClock())
+    with Meter(trace) as seeding:
+        for i, seed in enumerate(seeds):
+            ref = MemberRef(guild_id, seed.user_id, f"member{i:05d}")
+            await service.set_weekly(
+                ref, weekday=seed.weekday, local_time=seed.local_time, timezone=seed.zone
+            )
+    with Meter(trace) as first_tick:
+        idle = await Planner(sessions, clock=SystemClock()).tick()
+    await engine.dispose()
+    with sqlite3.connect(db) as check:
+        dues = check.execute("SELECT DISTINCT next_due_utc FROM member_schedules").fetchall()
+    if copy_to is not None:
+        # The backup API copies a consistent database whatever the journal mode left behind.
+        with sqlite3.connect(db) as source, sqlite3.connect(copy_to) as target:
+            source.backup(target)
+    engine = create_engine(url)
+    planner = Planner(create_sessionmaker(engine), clock=FixedClock(due))
+    lag = LagMonitor()
+    lag.start()
+    with Meter(trace) as due_tick:
+        busy = await planner.tick()
+    await lag.stop()
+    await engine.dispose()
+    due_tick.result.lag_max = max(lag.samples, default=0.0)
+    return {
+        "migrate_seconds": migrate_seconds,
+        "seeding": seeding.result,
+        "first_tick": first_tick.result,
+        "first_tick_enqueued": idle.debriefs,
+        "due_tick": due_tick.result,
+        "due_tick_enqueued": busy.debriefs,
+        "next_due_values": [str(d[0]) for d in dues],
+    }
+
+
+def measure_ours_restart(db: str, trace: bool) -> dict[str, Any]:
+    """Start on stored schedules: the planner's first tick, nothing due yet."""
+    return asyncio.run(_ours_restart(db, trace))
+
+
+async def _ours_restart(db: str, trace: bool) -> dict[str, Any]:
+    engine = create_engine(f"sqlite+aiosqlite:///{db}")
+    with Meter(trace) as tick:
+        report = await Planner(create_sessionmaker(engine), clock=SystemClock()).tick()
+    await engine.dispose()
+    return {"tick": tick.result, "enqueued": report.debriefs}
+
+
+def measure_apscheduler(
+    jobs_db: str, seeds: list[Seed], member_ids: list[int], trace: bool, register: bool
+) -> dict[str, Any]:
+    """Add one CronTrigger job per member (when `register`), then start the scheduler."""
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    store = SQLAlchemyJobStore(url=f"sqlite:///{jobs_db}")
+    scheduler = BackgroundScheduler(jobstores={"default": store}, timezone=UTC)
+    with Meter(trace) as meter:
+        if register:
+            for seed, member_id in zip(seeds, member_ids, strict=True):
+                trigger = CronTrigger(
+                    day_of_week=CRON_DAYS[seed.weekday],
+                    hour=seed.local_time.hour,
+                    minute=seed.local_time.minute,
+                    timezone=seed.zone,
+                )
+                scheduler.add_job(
+                    JOB_REF,
+                    trigger,
+                    args=[member_id],
+                    id=f"debrief-{member_id}",
+                    replace_existing=True,
+                    coalesce=True,
+                    misfire_grace_time=int(rules.DEBRIEF_GRACE.total_seconds()),
+                )
+        scheduler.start()
+    # Checked after the measurement: get_jobs unpickles every stored job.
+    next_runs = Counter(job.next_run_time.astimezone(UTC) for job in scheduler.get_jobs())
+    scheduler.shutdown(wait=True)
+    return {"start": meter.result, "jobs": sum(next_runs.values()), "next_runs": dict(next_runs)}
+
+
+def isolated(pool: ProcessPoolExecutor, func: Any, *args: Any) -> Any:
+    """Run one measurement in a fresh process and return its result."""
+    return pool.submit(func, *args).result()
+
+
+# --- C. DST ---------------------------------------------------------------------------------
+
+
+@dataclass
+class DstCase:
+    """A weekly rule on a day the clocks change, and what each approach does that day."""
+
+    title: str
+    zone: str
+    day: date
+    at: wall_time
+    aps: list[datetime] = field(default_factory=list)
+    ours_rule: list[rules.Occurrence] = field(default_factory=list)
+    ours_planned: list[rules.Occurrence] = field(default_factory=list)
+
+
+def dst_case(title: str, zone: str, day: date, at: wall_time) -> DstCase:
+    """Fire times on `day`: APScheduler's cron, our rule, and our planner ticking each minute."""
+    case = DstCase(title, zone, day, at)
+    tz = ZoneInfo(zone)
+    start = datetime.combine(day - timedelta(days=1), wall_time(0), tz)
+    end = datetime.combine(day + timedelta(days=1), wall_time(0), tz)
+    trigger = CronTrigger(
+        day_of_week=CRON_DAYS[day.weekday()], hour=at.hour, minute=at.minute, timezone=zone
+    )
+    # As BaseScheduler does: after a run at t, ask for the next fire time from t.
+    fire = trigger.get_next_fire_time(None, start)
+    while fire is not None and fire < end:
+        if fire.astimezone(tz).date() == day:
+            case.aps.append(fire.astimezone(UTC))
+        fire = trigger.get_next_fire_time(fire, fire)
+    rule = rules.WeeklyRule(zone, day.weekday(), at)
+    case.ours_rule = [
+        o for o in rules.upcoming(rule, start.astimezone(UTC), 3) if o.local_date == day
+    ]
+    next_due = rules.next_occurrence(rule, start.astimezone(UTC)).due_utc
+    now = start.astimezone(UTC)
+    while now < end.astimezone(UTC):
+        occurrence, next_due = rules.due_occurrences(rule, next_due, now)
+        if occurrence is not None:
+            case.ours_planned.append(occurrence)
+        now += timedelta(minutes=1)
+    return case
+
+
+def dst_cases() -> list[DstCase]:
+    """The autumn folds in London and New York and New York's spring gap, in 2026."""
+    return [
+        dst_case("autumn fold", "Europe/London", date(2026, 10, 25), wall_time(1, 30)),
+        dst_case("autumn fold", "America/New_York", date(2026, 11, 1), wall_time(1, 30)),
+        dst_case("spring gap", "America/New_York", date(2026, 3, 8), wall_time(2, 30)),
+    ]
+
+
+# --- A. the scheduled path end to end ------------------------------------------------------
+
+
+class LogCount(logging.Handler):
+    """Count warnings and errors by logger, keeping the first message of each."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.first: dict[tuple[str, str], str] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Count one record."""
+        key = (record.name, record.levelname)
+        self.counts[key] += 1
+        self.first.setdefault(key, record.getMessage()[:110])
+
+
+@dataclass
+class DispatchRun:
+    """What the end-to-end run measured."""
+
+    due: datetime
+    stored: int = 0
+    elapsed: float | None = None
+    first_after: float | None = None
+    enqueued_after: float | None = None
+    lag: list[float] = field(default_factory=list)
+    heartbeats: list[float] = field(default_factory=list)
+    fake: dict[str, Any] = field(default_factory=dict)
+    outbox: list[tuple[str, str, int]] = field(default_factory=list)
+    reclaimed: int = 0
+    rss_before: int = 0
+    rss_after: int = 0
+    timed_out: bool = False
+
+
+def count_enqueued(db: Path) -> int:
+    """Count the debrief rows the planner has written so far."""
+    with sqlite3.connect(db, timeout=5) as conn:
+        return int(conn.execute("SELECT count(*) FROM outbox WHERE kind = 'debrief'").fetchone()[0])
+
+
+async def sample_heartbeats(bot: MentorBot, into: list[float]) -> None:
+    """Record bot.latency each time a new heartbeat ACK changes it."""
+    last = None
+    while True:
+        value = bot.latency
+        if value != last and value == value and value != float("inf"):
+            into.append(value)
+        last = value
+        await asyncio.sleep(0.1)
+
+
+async def dispatch_run(
+    remote: RemoteFake, data_dir: Path, args: argparse.Namespace, due: datetime
+) -> DispatchRun:
+    """Start the bot on the seeded database, jump to the due minute, wait for every send."""
+    members = args.members
+    run = DispatchRun(due)
+    db = data_dir / "mentorbot.db"
+    # BotRunner and bot_settings read only api_base, gateway.url, token and guild_id.
+    fake = cast(FakeDiscord, remote)
+    settings = bot_settings(fake, data_dir).model_copy(
+        update={
+            "send_rate": args.send_rate,
+            "planner_seconds": args.planner_seconds,
+            "outbox_lease_seconds": args.lease,
+        }
+    )
+    clock = ShiftedClock()
+    floor = members / args.send_rate
+    budget = 1.5 * (floor + args.planner_seconds) + 60
+    async with BotRunner(fake) as runner:
+        bot = await runner.start(MentorBot(settings, clock=clock), timeout=60)
+        await asyncio.sleep(2 * args.planner_seconds)  # the first ticks (nothing due) are done
+        lag = LagMonitor()
+        beats = asyncio.create_task(sample_heartbeats(bot, run.heartbeats))
+        run.rss_before = proc_status("VmRSS")
+        lag.start()
+        started = time.monotonic()
+        clock.jump_to(due)
+        while True:
+            await asyncio.sleep(0.25)
+            stored, first_at, last_at = await remote.ask("progress")
+            if run.enqueued_after is None and await asyncio.to_thread(count_enqueued, db) >= members:
+                run.enqueued_after = time.monotonic() - started
+            if stored >= members or time.monotonic() - started > budget:
+                break
+        await lag.stop()
+        beats.cancel()
+        await asyncio.gather(beats, return_exceptions=True)
+        run.rss_after = proc_status("VmHWM")
+        run.timed_out = stored < members
+        run.lag = lag.samples
+        run.stored = stored
+        run.elapsed = None if last_at is None else last_at - started
+        run.first_after = None if first_at is None else first_at - started
+        await asyncio.sleep(3)  # a late resend would show up as a repeated nonce
+    run.fake = await remote.ask("report")
+    with sqlite3.connect(db) as conn:
+        run.outbox = conn.execute(
+            "SELECT kind, status, count(*) FROM outbox GROUP BY kind, status ORDER BY kind, status"
+        ).fetchall()
+        run.reclaimed = conn.execute(
+            "SELECT count(*) FROM outbox WHERE kind = 'debrief' AND attempts > 1"
+        ).fetchone()[0]
+    return run
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def mib(value: int | None) -> str:
+    """Format bytes as MiB."""
+    return "-" if value is None else f"{value / MIB:.1f} MiB"
+
+
+def secs(value: float | None) -> str:
+    """Format seconds."""
+    return "-" if value is None else f"{value:.2f} s"
+
+
+def row(*cells: str, widths: tuple[int, ...] = (38, 30, 14, 4)) -> str:
+    """Left-align cells in fixed columns."""
+    return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()
+
+
+def machine() -> str:
+    """Describe the machine and the library versions."""
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as info:
+            model = next(
+                (line.split(":", 1)[1].strip() for line in info if line.startswith("model name")),
+                model,
+            )
+    except OSError:
+        pass
+    return (
+        f"nproc {len(os.sched_getaffinity(0))}, {model}, Linux {platform.release()}, "
+        f"Python {platform.python_version()}, discord.py {discord.__version__}, "
+        f"SQLAlchemy {sqlalchemy.__version__}, APScheduler {apscheduler.__version__}, "
+        f"SQLite {sqlite3.sqlite_version}"
+    )
+
+
+def print_dispatch(run: DispatchRun, args: argparse.Namespace, logs: LogCount) -> list[str]:
+    """Print part A and return the acceptance failures."""
+    n = args.members
+    floor = n / args.send_rate
+    tick = args.planner_seconds
+    fake = run.fake
+    failures = []
+    print(f"\nA. {n} debriefs due at {run.due:%Y-%m-%d %H:%M} UTC, the real MentorBot on the fake")
+    print(row("figure", "value", "target", ""))
+    delivered = fake["dm_channels_by_count"]
+    exactly_one = delivered.get(1, 0)
+    ok = exactly_one == n and not run.timed_out
+    failures += [] if ok else [f"{exactly_one} of {n} members got exactly one message"]
+    print(row("messages stored / members", f"{fake['stored']} / {n}", "all", _ok(ok)))
+    print(row("DM channels by message count", str(dict(sorted(delivered.items()))), f"{{1: {n}}}"))
+    print(row("elapsed, due minute -> last stored", secs(run.elapsed)))
+    print(row("floor, N / send_rate", f"{floor:.2f} s ({args.send_rate:g}/s)"))
+    print(row("planner tick", f"{tick:g} s"))
+    ratio = None if run.elapsed is None else run.elapsed / (floor + tick)
+    ok = ratio is not None and ratio <= MAX_RATIO
+    failures += [] if ok else [f"ratio {ratio} over {MAX_RATIO}"]
+    print(row("ratio, elapsed / (floor + tick)", "-" if ratio is None else f"{ratio:.3f}",
+              f"<= {MAX_RATIO}", _ok(ok)))  # fmt: skip
+    bound = MAX_RATIO * floor + tick
+    ok = run.elapsed is not None and run.elapsed <= bound
+    failures += [] if ok else [f"elapsed over 1.1 x floor + tick ({bound:.1f} s)"]
+    print(row("elapsed vs 1.1 x floor + tick", secs(run.elapsed), f"<= {bound:.1f} s", _ok(ok)))
+    print(row("first message after the jump", secs(run.first_after)))
+    print(row("all debrief rows enqueued after", secs(run.enqueued_after), "(polled 0.25 s)"))
+    if run.elapsed and run.first_after is not None and n > 1:
+        steady = (n - 1) / (run.elapsed - run.first_after)
+        print(row("send rate, first -> last message", f"{steady:.2f} /s"))
+    print(row("peak requests in any 1 s (fake)", str(fake["peak_1s"]), f"<= {args.global_rate:g}"))
+    ok = fake["global_429s"] == 0
+    failures += [] if ok else [f"{fake['global_429s']} global 429s"]
+    print(row("global 429s (fake)", str(fake["global_429s"]), "0", _ok(ok)))
+    ok = fake["nonce_repeat_messages"] == 0
+    failures += [] if ok else [f"{fake['nonce_repeat_messages']} messages repeat a nonce"]
+    print(row("messages repeating a nonce", str(fake["nonce_repeat_messages"]), "0", _ok(ok)))
+    print(row("nonce dedups (enforce_nonce hits)", str(fake["nonce_dedups"])))
+    print(row("debriefs claimed more than once", str(run.reclaimed)))
+    outbox = "; ".join(f"{kind} {status} {count}" for kind, status, count in run.outbox)
+    print(row("outbox", outbox))
+    lag_max = max(run.lag, default=0.0)
+    ok = bool(run.lag) and lag_max <= MAX_LAG
+    failures += [] if ok else [f"event loop stalled {lag_max * 1000:.1f} ms"]
+    lag_p99 = percentile(run.lag, 99) if run.lag else 0.0
+    print(row("loop lag max (10 ms sleeps)", f"{lag_max * 1000:.1f} ms", "<= 50 ms", _ok(ok)))
+    print(row("loop lag p99 / median / samples",
+              f"{lag_p99 * 1000:.2f} / {statistics.median(run.lag or [0]) * 1000:.2f} ms / "
+              f"{len(run.lag)}"))  # fmt: skip
+    if run.heartbeats:
+        beats = run.heartbeats
+        print(row("heartbeat ACK max / p99 / median",
+                  f"{max(beats) * 1000:.1f} / {percentile(beats, 99) * 1000:.1f} / "
+                  f"{statistics.median(beats) * 1000:.1f} ms", f"n={len(beats)}"))  # fmt: skip
+    else:
+        print(row("heartbeat ACK latency", "no samples"))
+    print(row("bot process RSS, before / peak", f"{mib(run.rss_before)} / {mib(run.rss_after)}"))
+    print(row("fake: requests by status", str(fake["statuses"])))
+    print(row("fake: spec violations", str(fake["violations"]),
+              "checked" if fake.get("spec") else "spec NOT checked"))  # fmt: skip
+    for example in fake["violation_examples"]:
+        print(f"    {example[:150]}")
+    for (name, level), count in sorted(logs.counts.items()):
+        print(row(f"log {level.lower()}s: {name}", str(count)))
+        print(f"    first: {logs.first[(name, level)]}")
+    return failures
+
+
+def _ok(ok: bool) -> str:
+    return "ok" if ok else "FAIL"
+
+
+def print_startup(ours: dict[str, Any], restart: dict[str, Any], aps: dict[str, Any], n: int) -> None:
+    """Print part B."""
+    print(f"\nB. start-up and memory with {n} members (each step in a fresh process)")
+    widths = (50, 10, 11, 11, 13, 10)
+    print(row("step", "time", "RSS delta", "RSS peak", "traced peak", "loop max", widths=widths))
+
+    def line(label: str, f: Footprint) -> None:
+        lag = "-" if f.lag_max is None else f"{f.lag_max * 1000:.0f} ms"
+        print(row(label, secs(f.seconds), mib(f.rss_delta), mib(f.rss_peak_delta),
+                  mib(f.traced_peak), lag, widths=widths))  # fmt: skip
+
+    line("APScheduler: add N cron jobs + start()", aps["cold"]["start"])
+    line("APScheduler restart: re-add N (replace) + start()", aps["readd"]["start"])
+    line("APScheduler restart: start() on N stored jobs", aps["warm"]["start"])
+    line("ours: N x ScheduleService.set_weekly", ours["seeding"])
+    line("ours: planner first tick (nothing due)", ours["first_tick"])
+    line("ours restart: planner first tick on N rows", restart["tick"])
+    line(f"ours: planner tick at the due minute ({ours['due_tick_enqueued']} rows)",
+         ours["due_tick"])  # fmt: skip
+    cold, ours_total = aps["cold"]["start"].seconds, ours["seeding"].seconds
+    print(f"  jobs stored by APScheduler: {aps['cold']['jobs']}; their next run times: "
+          + ", ".join(f"{t:%Y-%m-%d %H:%M} UTC x{c}" for t, c in aps["cold"]["next_runs"].items()))
+    print(f"  our next_due_utc values: {', '.join(ours['next_due_values'])}")
+    print(f"  per member: APScheduler {cold / n * 1000:.2f} ms, ours {ours_total / n * 1000:.2f} ms"
+          f" (ours commits one transaction per member, as /debrief schedule does); migrations "
+          f"{ours['migrate_seconds']:.2f} s once, not included")
+    for f in (ours["seeding"], aps["cold"]["start"]):
+        for note in f.notes:
+            print(f"  note: {note}")
+
+
+def print_dst(cases: list[DstCase]) -> None:
+    """Print part C."""
+    print("\nC. DST: sends on the day the clocks change, weekly rule on that weekday")
+    widths = (44, 54, 40)
+    print(row("rule", "APScheduler 3 CronTrigger", "ours (rule / planner each minute)",
+              widths=widths))  # fmt: skip
+    for case in cases:
+        tz = ZoneInfo(case.zone)
+
+        def show(instants: list[datetime], tz: ZoneInfo = tz) -> str:
+            return ", ".join(
+                f"{t:%H:%M}Z={t.astimezone(tz):%H:%M%Z}" for t in instants
+            ) or "none"
+
+        label = f"{case.title} {case.zone} {case.day:%a %Y-%m-%d} {case.at:%H:%M}"
+        aps = f"{len(case.aps)}: {show(case.aps)}"
+        ours_rule = [o.due_utc for o in case.ours_rule]
+        planned = {o.key for o in case.ours_planned}
+        ours = f"{len(ours_rule)}: {show(ours_rule)} / {len(case.ours_planned)} ({len(planned)} key)"
+        print(row(label, aps, ours, widths=widths))
+    print("  APScheduler: CronTrigger.get_next_fire_time(previous, previous) from the day before,"
+          " as its scheduler calls it after each run; ours: rules.upcoming and"
+          " rules.due_occurrences ticked every minute from the day before to the day after.")
+
+
+# --- main -----------------------------------------------------------------------------------
+
+
+async def run_all(args: argparse.Namespace, tmp: Path, logs: LogCount) -> int:
+    """Run parts B, A and C in that order (A uses the database B seeded) and print them."""
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    fake_process = ctx.Process(
+        target=serve_fake, args=(child, args.members, args.global_rate, not args.no_spec),
+        daemon=True,
+    )  # fmt: skip
+    fake_process.start()
+    world: FakeWorld = await asyncio.to_thread(parent.recv)
+    remote = RemoteFake(parent, world)
+    due = pick_due_minute(datetime.now(UTC))
+    seeds = plan_seeds(world.users, due)
+    data_dir = tmp / "data"
+    data_dir.mkdir()
+    db = data_dir / "mentorbot.db"
+    guild = int(world.guild_id)
+    print(f"part B: seeding {args.members} schedules and the APScheduler job stores ...",
+          file=sys.stderr, flush=True)  # fmt: skip
+    with ProcessPoolExecutor(1, mp_context=ctx, max_tasks_per_child=1) as pool:
+        ours = isolated(pool, measure_ours_cold, str(tmp / "seed.db"), guild, seeds, due, False,
+                        str(db))  # fmt: skip
+        restart = isolated(pool, measure_ours_restart, str(db), False)
+        with sqlite3.connect(db) as conn:
+            member_ids = [
+                conn.execute("SELECT id FROM members WHERE user_id = ?", (s.user_id,)).fetchone()[0]
+                for s in seeds
+            ]
+        aps = {
+            "cold": isolated(pool, measure_apscheduler, str(tmp / "jobs.db"), seeds, member_ids,
+                             False, True),
+            "readd": isolated(pool, measure_apscheduler, str(tmp / "jobs.db"), seeds, member_ids,
+                              False, True),
+            "warm": isolated(pool, measure_apscheduler, str(tmp / "jobs.db"), seeds, member_ids,
+                             False, False),
+        }  # fmt: skip
+        if not args.no_tracemalloc:
+            traced = isolated(pool, measure_ours_cold, str(tmp / "traced.db"), guild, seeds, due,
+                              True, None)  # fmt: skip
+            for key in ("seeding", "first_tick", "due_tick"):
+                ours[key].traced_peak = traced[key].traced_peak
+            traced_restart = isolated(pool, measure_ours_restart, str(tmp / "traced.db"), True)
+            restart["tick"].traced_peak = traced_restart["tick"].traced_peak
+            for key, register in (("cold", True), ("readd", True), ("warm", False)):
+                traced = isolated(pool, measure_apscheduler, str(tmp / "traced-jobs.db"), seeds,
+                                  member_ids, True, register)  # fmt: skip
+                aps[key]["start"].traced_peak = traced["start"].traced_peak
+    # Members who have used the bot have their DM channel stored: one request per message.
+    with sqlite3.connect(db) as conn:
+        conn.executemany(
+            "UPDATE members SET dm_channel_id = ? WHERE user_id = ?",
+            [(channel, user) for user, channel in world.users],
+        )
+    print(f"part A: sending {args.members} debriefs (about "
+          f"{args.members / args.send_rate:.0f} s) ...", file=sys.stderr, flush=True)  # fmt: skip
+    logs.counts.clear()
+    run = await dispatch_run(remote, data_dir, args, due)
+    await remote.ask("stop")
+    fake_process.join(10)
+    run.fake["spec"] = world.spec
+
+    print(f"debrief dispatch benchmark, {args.members} members due in the same minute")
+    print(f"command: {shlex.join(['.venv/bin/python', *sys.argv])}")
+    print(f"machine: {machine()}")
+    print(f"setup:   fake Discord in its own process on 127.0.0.1, global limit "
+          f"{args.global_rate:g}/s per token, spec checks {'on' if world.spec else 'OFF'}, "
+          f"heartbeat every {HEARTBEAT_MS / 1000:g} s; bot send_rate {args.send_rate:g}/s, "
+          f"planner every {args.planner_seconds:g} s, lease {args.lease:g} s; schedules seeded "
+          f"with ScheduleService.set_weekly in {len(ZONES)} zones, dm_channel_id by UPDATE")  # fmt: skip
+    failures = print_dispatch(run, args, logs)
+    print_startup(ours, restart, aps, args.members)
+    print_dst(dst_cases())
+    print("\nverdict: " + ("PASS" if not failures else "FAIL: " + "; ".join(failures)))
+    return 1 if failures else 0
+
+
+def main() -> None:
+    """Parse arguments, run the benchmark, print the figures, exit 1 on a failed figure."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--send-rate", type=float, default=40.0, help="the bot's send_rate")
+    parser.add_argument("--planner-seconds", type=float, default=5.0)
+    parser.add_argument("--lease", type=float, default=60.0, help="outbox_lease_seconds")
+    parser.add_argument("--global-rate", type=float, default=50.0, help="the fake's limit")
+    parser.add_argument("--no-spec", action="store_true", help="skip the fake's spec checks")
+    parser.add_argument("--no-tracemalloc", action="store_true", help="skip the traced passes")
+    args = parser.parse_args()
+    logs = LogCount()
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger().addHandler(logs)
+    logging.getLogger().setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="debrief-dispatch-") as tmp:
+        code = asyncio.run(run_all(args, Path(tmp), logs))
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()
