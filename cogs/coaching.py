@@ -71,10 +71,12 @@ class Coaching(commands.Cog):
     ) -> None:
         """Start a conversation, asking first if another one is already under way."""
         fw = self.service.framework(framework, listed_only=True)
+        # Acknowledge before touching the database: a busy moment must not cost the deadline.
+        await interaction.response.defer(ephemeral=interaction.guild is not None, thinking=True)
         active = await self.service.active_conversation(interaction.user.id)
         if active is not None:
             view = ChooseConversation(self, active, fw.id, topic)
-            await interaction.response.send_message(view.prompt(), view=view, ephemeral=True)
+            await interaction.followup.send(view.prompt(), view=view, ephemeral=True)
             return
         await self.begin(interaction, fw.id, topic)
 
@@ -82,9 +84,11 @@ class Coaching(commands.Cog):
         self, interaction: discord.Interaction[Any], framework_id: str, topic: str | None
     ) -> None:
         """Open the conversation and deliver its first question where the member can answer."""
-        if interaction.guild is None:
+        in_dm = interaction.guild is None
+        if not interaction.response.is_done():
+            await interaction.response.defer(ephemeral=not in_dm, thinking=True)
+        if in_dm:
             # Already in the DM: the conversation happens right here.
-            await interaction.response.defer(thinking=True)
             turn = await self.service.start(
                 member_ref(interaction),
                 framework_id,
@@ -93,10 +97,12 @@ class Coaching(commands.Cog):
             )
             await send_turn_followup(interaction, turn)
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        turn = await self.service.start(member_ref(interaction), framework_id, topic=topic)
+        dm = interaction.user.dm_channel or await interaction.user.create_dm()
+        # The channel is stored before the first question goes out, so a quick answer lands.
+        turn = await self.service.start(
+            member_ref(interaction), framework_id, topic=topic, channel_id=dm.id
+        )
         try:
-            dm = interaction.user.dm_channel or await interaction.user.create_dm()
             first = await send_turn(dm, turn)
         except discord.Forbidden as exc:
             if exc.code != 50007:
@@ -105,7 +111,6 @@ class Coaching(commands.Cog):
             view.add_item(ThreadButton(turn.session_id))
             await interaction.followup.send(DMS_CLOSED, view=view, ephemeral=True)
             return
-        await self.service.set_channel(turn.session_id, interaction.user.id, dm.id)
         await interaction.followup.send(
             f"I've sent you a direct message to begin {turn.framework_title}: {first.jump_url}",
             ephemeral=True,

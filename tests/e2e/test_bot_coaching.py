@@ -182,3 +182,15 @@ def _modal_input(opened) -> str:  # type: ignore[no-untyped-def]
     modal = opened.data
     row = modal["components"][0]
     return row["components"][0]["custom_id"] if "components" in row else row["custom_id"]
+
+
+async def test_an_answer_sent_the_moment_the_first_question_arrives_is_taken(
+    fake_discord: FakeDiscord, run_bot: BotRunner, tmp_path: Path
+) -> None:
+    await run_bot.start(make_bot(fake_discord, tmp_path))
+    alice = Member(fake_discord, fake_discord.user)
+    start = len(fake_discord.requests)
+    await alice.slash("coach", "start", framework="grow")
+    await alice.next_message(alice.dm, start)
+    reply = await alice.say(SCRIPTS["grow"][0])  # before the private confirmation is even sent
+    assert "promoted to senior engineer" in reply["content"]

@@ -117,10 +117,11 @@ async def test_starting_while_another_server_conversation_is_open_asks_which(
     await alice.say(SCRIPTS["grow"][0])
 
     ack = await alice.slash("coach", "start", guild=other, framework="feedback_sandwich")
-    assert ack.type == 4
+    assert ack.type == 5
     assert ack.data["flags"] & EPHEMERAL
-    assert "GROW" in ack.data["content"]
-    choice = fake_discord.state.find_message(ack.record.original_id or "")
+    asked = await ack.next_webhook()
+    assert "GROW" in asked.json["content"]
+    choice = fake_discord.state.find_message(asked.response["id"])
     assert choice is not None
 
     start = len(fake_discord.requests)
