@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import itertools
 import logging
 import multiprocessing
@@ -102,6 +103,7 @@ JOB_REF = "bench.debrief_dispatch:apscheduler_debrief"
 POST_MESSAGE = re.compile(r"^/channels/\d+/messages$")
 SNOWFLAKE = re.compile(r"/\d+")
 LAG_SLEEP = 0.010
+STALL = 0.020  # oversleeps longer than this are listed with the collections they overlap
 MAX_LAG = 0.050
 MAX_RATIO = 1.1
 HEARTBEAT_MS = 1000
@@ -182,6 +184,7 @@ class LagMonitor:
 
     def __init__(self) -> None:
         self.samples: list[float] = []
+        self.stalls: list[tuple[float, float]] = []  # (perf_counter at wake-up, oversleep)
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -198,7 +201,37 @@ class LagMonitor:
         while True:
             before = time.perf_counter()
             await asyncio.sleep(LAG_SLEEP)
-            self.samples.append(time.perf_counter() - before - LAG_SLEEP)
+            woke = time.perf_counter()
+            late = woke - before - LAG_SLEEP
+            self.samples.append(late)
+            if late > STALL:
+                self.stalls.append((woke, late))
+
+
+class GcPauses:
+    """Time every garbage collection, whichever thread triggers it: it holds the GIL."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[int, float, float]] = []  # (generation, start, seconds)
+        self._start = 0.0
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.pauses.append((info["generation"], self._start, time.perf_counter() - self._start))
+
+    def during(self, woke: float, late: float) -> list[tuple[int, float, float]]:
+        """Return the collections that overlap a stall ending at `woke`."""
+        begun = woke - late - LAG_SLEEP
+        return [p for p in self.pauses if p[1] < woke and p[1] + p[2] > begun]
 
 
 # --- the fake Discord, in its own process --------------------------------------------------
@@ -575,6 +608,8 @@ class DispatchRun:
     lag: list[float] = field(default_factory=list)
     heartbeats: list[float] = field(default_factory=list)
     heartbeat_delays: list[float] = field(default_factory=list)
+    gc: list[tuple[int, float, float]] = field(default_factory=list)
+    stalls: list[tuple[float, float, list[tuple[int, float, float]]]] = field(default_factory=list)
     fake: dict[str, Any] = field(default_factory=dict)
     outbox: list[tuple[str, str, int]] = field(default_factory=list)
     reclaimed: int = 0
@@ -623,10 +658,11 @@ async def dispatch_run(
         bot = await runner.start(MentorBot(settings, clock=clock), timeout=60)
         await asyncio.sleep(2 * args.planner_seconds)  # the first ticks (nothing due) are done
         lag = LagMonitor()
+        collections = GcPauses().__enter__()
         beats = asyncio.create_task(sample_heartbeats(bot, run.heartbeats))
         run.rss_before = proc_status("VmRSS")
         lag.start()
-        started = time.monotonic()
+        started, jumped = time.monotonic(), time.perf_counter()
         clock.jump_to(due)
         while True:
             await asyncio.sleep(0.25)
@@ -640,6 +676,11 @@ async def dispatch_run(
                 break
         finished = time.monotonic()
         await lag.stop()
+        collections.__exit__()
+        run.gc = collections.pauses
+        run.stalls = [
+            (woke - jumped, late, collections.during(woke, late)) for woke, late in lag.stalls
+        ]
         beats.cancel()
         await asyncio.gather(beats, return_exceptions=True)
         run.rss_after = proc_status("VmHWM")
@@ -769,6 +810,18 @@ def print_dispatch(run: DispatchRun, args: argparse.Namespace, logs: LogCount) -
             f"{len(run.lag)}",
         )
     )
+    for generation in range(3):
+        pauses = [p[2] for p in run.gc if p[0] == generation]
+        if pauses:
+            print(
+                row(
+                    f"gc generation {generation}: count / max / total",
+                    f"{len(pauses)} / {max(pauses) * 1000:.1f} ms / {sum(pauses) * 1000:.0f} ms",
+                )
+            )
+    for at, late, overlapping in run.stalls[:10]:
+        during = ", ".join(f"gen {g} {d * 1000:.1f} ms" for g, _, d in overlapping) or "no gc"
+        print(f"    stall {late * 1000:.1f} ms at +{at:.2f} s after the jump; gc: {during}")
     delays = run.heartbeat_delays
     if delays:
         print(

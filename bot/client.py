@@ -11,7 +11,7 @@ from typing import Any
 import discord
 import yarl
 from discord.ext import commands
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.db import repositories as repo
@@ -85,7 +85,14 @@ class MentorBot(commands.Bot):
         return self._coaching
 
     async def setup_hook(self) -> None:
-        """Open the database, load cogs and persistent components, sync commands."""
+        """Open the database, load cogs and persistent components, sync, start the ticks."""
+        sessions = await self.prepare()
+        await self.sync_if_changed()
+        if self.settings.scheduler_enabled:
+            self._start_ticks(sessions)
+
+    async def prepare(self) -> async_sessionmaker[AsyncSession]:
+        """Migrate and open the database, build the services, load cogs and components."""
         url = self.settings.db_url
         await upgrade(url)
         self.engine = create_engine(url)
@@ -100,20 +107,21 @@ class MentorBot(commands.Bot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(CoachButton, ScaleSelect, ChoiceSelect, ThreadButton)
-        await self.sync_if_changed()
-        if self.settings.scheduler_enabled:
-            planner = Planner(sessions, clock=clock, default_timezone=zone)
-            sender = Dispatcher(
-                sessions,
-                DiscordDMs(self),
-                Reminders(sessions).compose,
-                clock=clock,
-                rate=self.settings.send_rate,
-                lease=timedelta(seconds=self.settings.outbox_lease_seconds),
-            )
-            self.ticks.start(
-                planner.tick, sender.run_once, planner_every=self.settings.planner_seconds
-            )
+        return sessions
+
+    def _start_ticks(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        """Run the planner and the outbox sender in this process."""
+        zone = self.settings.default_timezone
+        planner = Planner(sessions, clock=self.clock, default_timezone=zone)
+        sender = Dispatcher(
+            sessions,
+            DiscordDMs(self),
+            Reminders(sessions).compose,
+            clock=self.clock,
+            rate=self.settings.send_rate,
+            lease=timedelta(seconds=self.settings.outbox_lease_seconds),
+        )
+        self.ticks.start(planner.tick, sender.run_once, planner_every=self.settings.planner_seconds)
 
     async def sync_if_changed(self) -> None:
         """Sync to the test guild every start; globally only when the commands changed."""

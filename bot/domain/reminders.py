@@ -15,11 +15,6 @@ NUDGE = (
     "What would make ten minutes for it easier this week?"
 )
 CHECKIN = "-# Commitment check-in\nYou planned to have this done by today: {step}. How did it go?"
-CHECKIN_NOTE = {
-    "done": "What helped you get it done?",
-    "partly": "What helped with the part you did, and what got in the way of the rest?",
-    "not_yet": "What got in the way this time?",
-}
 
 
 def checkin_text(step: str) -> str:

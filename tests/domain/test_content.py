@@ -12,6 +12,8 @@ from bot.domain.guard import (
     SentenceKind,
     check_question,
     check_turn,
+    contains_clinical,
+    contains_confronting,
     classify_sentence,
     split_sentences,
 )
@@ -118,3 +120,44 @@ def test_a_sample_framework_that_breaks_the_contract_is_flagged(tmp_path: Path) 
     items = _load_sample(tmp_path, BAD_SAMPLE, "sample_bad")
     flagged = {i[0] for i in items if problems(i[1], i[2])}
     assert flagged == {i[0] for i in items}
+
+
+# --- what the bot sends outside a framework --------------------------------------------
+
+
+def _scheduled_texts() -> list[tuple[str, str]]:
+    from bot.domain import reminders
+
+    return [
+        ("debrief", reminders.DEBRIEF),
+        ("nudge", reminders.NUDGE),
+        ("checkin", reminders.checkin_text("update my CV and send it to two recruiters")),
+    ]
+
+
+@pytest.mark.parametrize(("name", "text"), _scheduled_texts(), ids=lambda v: str(v)[:20])
+def test_scheduled_dms_are_one_open_question(name: str, text: str) -> None:
+    body = text.split("\n", 1)[1]  # the first line is a small heading
+    assert check_turn(body) == [], name
+    assert body.rstrip().endswith("?"), name
+
+
+def _notices() -> list[str]:
+    from bot.domain import dialogue
+
+    return [
+        dialogue.HELP_TEXT,
+        dialogue.PAUSE_TEXT,
+        dialogue.RESUME_TEXT,
+        dialogue.FIRST_STAGE_TEXT,
+        dialogue.FINISHED_TEXT,
+        dialogue.ENDED_TEXT,
+        *dialogue.SCALE_REASKS,
+    ]
+
+
+@pytest.mark.parametrize("text", _notices(), ids=lambda v: v[:24])
+def test_process_notices_never_confront_or_talk_clinically(text: str) -> None:
+    assert not contains_confronting(text)
+    assert not contains_clinical(text)
+    assert text.count("?") <= 1
