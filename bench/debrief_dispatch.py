@@ -635,6 +635,20 @@ async def sample_heartbeats(bot: MentorBot, into: list[float]) -> None:
         await asyncio.sleep(0.1)
 
 
+async def watch(
+    remote: RemoteFake, db: Path, run: DispatchRun, started: float, budget: float
+) -> tuple[int, float | None, float | None]:
+    """Poll the fake until every member's message is stored or the budget is spent."""
+    members = len(run.due_members)
+    while True:
+        await asyncio.sleep(0.25)
+        stored, first_at, last_at = await remote.ask("progress")
+        if run.enqueued_after is None and await asyncio.to_thread(count_enqueued, db) >= members:
+            run.enqueued_after = time.monotonic() - started
+        if stored >= members or time.monotonic() - started > budget:
+            return stored, first_at, last_at
+
+
 async def dispatch_run(
     remote: RemoteFake, data_dir: Path, args: argparse.Namespace, due: datetime
 ) -> DispatchRun:
@@ -658,32 +672,22 @@ async def dispatch_run(
         bot = await runner.start(MentorBot(settings, clock=clock), timeout=60)
         await asyncio.sleep(2 * args.planner_seconds)  # the first ticks (nothing due) are done
         lag = LagMonitor()
-        collections = GcPauses().__enter__()
         beats = asyncio.create_task(sample_heartbeats(bot, run.heartbeats))
         run.rss_before = proc_status("VmRSS")
-        lag.start()
-        started, jumped = time.monotonic(), time.perf_counter()
-        clock.jump_to(due)
-        while True:
-            await asyncio.sleep(0.25)
-            stored, first_at, last_at = await remote.ask("progress")
-            if (
-                run.enqueued_after is None
-                and await asyncio.to_thread(count_enqueued, db) >= members
-            ):
-                run.enqueued_after = time.monotonic() - started
-            if stored >= members or time.monotonic() - started > budget:
-                break
-        finished = time.monotonic()
-        await lag.stop()
-        collections.__exit__()
+        with GcPauses() as collections:
+            lag.start()
+            started, jumped = time.monotonic(), time.perf_counter()
+            clock.jump_to(due)
+            stored, first_at, last_at = await watch(remote, db, run, started, budget)
+            finished = time.monotonic()
+            await lag.stop()
+        beats.cancel()
+        await asyncio.gather(beats, return_exceptions=True)
+        run.rss_after = proc_status("VmHWM")
         run.gc = collections.pauses
         run.stalls = [
             (woke - jumped, late, collections.during(woke, late)) for woke, late in lag.stalls
         ]
-        beats.cancel()
-        await asyncio.gather(beats, return_exceptions=True)
-        run.rss_after = proc_status("VmHWM")
         run.timed_out = stored < members
         run.lag = lag.samples
         run.stored = stored

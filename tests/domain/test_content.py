@@ -12,9 +12,9 @@ from bot.domain.guard import (
     SentenceKind,
     check_question,
     check_turn,
+    classify_sentence,
     contains_clinical,
     contains_confronting,
-    classify_sentence,
     split_sentences,
 )
 
