@@ -636,10 +636,9 @@ async def sample_heartbeats(bot: MentorBot, into: list[float]) -> None:
 
 
 async def watch(
-    remote: RemoteFake, db: Path, run: DispatchRun, started: float, budget: float
+    remote: RemoteFake, db: Path, run: DispatchRun, members: int, started: float, budget: float
 ) -> tuple[int, float | None, float | None]:
     """Poll the fake until every member's message is stored or the budget is spent."""
-    members = len(run.due_members)
     while True:
         await asyncio.sleep(0.25)
         stored, first_at, last_at = await remote.ask("progress")
@@ -678,7 +677,7 @@ async def dispatch_run(
             lag.start()
             started, jumped = time.monotonic(), time.perf_counter()
             clock.jump_to(due)
-            stored, first_at, last_at = await watch(remote, db, run, started, budget)
+            stored, first_at, last_at = await watch(remote, db, run, members, started, budget)
             finished = time.monotonic()
             await lag.stop()
         beats.cancel()

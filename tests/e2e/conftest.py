@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 
 from tests.e2e.fake import FakeDiscord
@@ -25,6 +26,13 @@ def spec_validator() -> SpecValidator:
     if validator is None:
         pytest.skip(f"Discord OpenAPI spec not found at {spec_path()}; spec checks skipped")
     return validator
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """Return a plain HTTP session for calling the fake without discord.py."""
+    async with aiohttp.ClientSession() as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -3,51 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-import discord
 import pytest
 from discord.http import Route
 
 from tests.e2e.fake import FakeDiscord
 from tests.e2e.harness import BotRunner
 from tests.e2e.payloads import Json
+from tests.e2e.rawhttp import bare_client, post_message
 
 SEND = r"^/channels/\d+/messages$"
 
 
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    """Return a plain HTTP session for calling the fake without discord.py."""
-    async with aiohttp.ClientSession() as opened:
-        yield opened
-
-
 async def post(
-    session: aiohttp.ClientSession,
-    fake: FakeDiscord,
-    channel_id: str,
-    body: Json,
-    *,
-    token: str | None = None,
+    session: aiohttp.ClientSession, fake: FakeDiscord, channel_id: str, body: Json, **kw: Any
 ) -> tuple[int, Any]:
     """Post a message body as a bot and return the status and the JSON answer."""
-    url = f"{fake.api_base}/channels/{channel_id}/messages"
-    headers = {"Authorization": f"Bot {token or fake.token}"}
-    async with session.post(url, json=body, headers=headers) as response:
-        return response.status, await response.json()
+    status, answer, _ = await post_message(session, fake, channel_id, body, **kw)
+    return status, answer
 
 
 def enforced(content: str, nonce: str | int) -> Json:
     """Return a message body whose nonce Discord must enforce."""
     return {"content": content, "nonce": nonce, "enforce_nonce": True}
-
-
-def bare_client() -> discord.Client:
-    """Return a client with no handlers: these tests call the REST API directly."""
-    return discord.Client(intents=discord.Intents.default())
 
 
 async def test_enforced_nonce_returns_the_first_message(

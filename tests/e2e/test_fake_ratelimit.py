@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from typing import Any
 
 import aiohttp
 import discord
@@ -13,37 +11,11 @@ import pytest
 
 from tests.e2e.fake import FakeDiscord
 from tests.e2e.harness import BotRunner
-from tests.e2e.payloads import Json
+from tests.e2e.rawhttp import bare_client
+from tests.e2e.rawhttp import post_message as post
 
 SEND = r"^/channels/\d+/messages$"
 DISCORD_GLOBAL_RATE = 50
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    """Return a plain HTTP session for calling the fake without discord.py."""
-    async with aiohttp.ClientSession() as opened:
-        yield opened
-
-
-async def post(
-    session: aiohttp.ClientSession,
-    fake: FakeDiscord,
-    channel_id: str,
-    body: Json,
-    *,
-    token: str | None = None,
-) -> tuple[int, Any, dict[str, str]]:
-    """Post a message body as a bot; return the status, the JSON answer and the headers."""
-    url = f"{fake.api_base}/channels/{channel_id}/messages"
-    headers = {"Authorization": f"Bot {token or fake.token}"}
-    async with session.post(url, json=body, headers=headers) as response:
-        return response.status, await response.json(), dict(response.headers)
-
-
-def bare_client() -> discord.Client:
-    """Return a client with no handlers: these tests call the REST API directly."""
-    return discord.Client(intents=discord.Intents.default())
 
 
 def admitted_sends(fake: FakeDiscord) -> list[float]:
