@@ -1,7 +1,7 @@
 """Send 10,000 weekly debriefs due in the same minute, and compare with one cron job per member.
 
 Usage: python bench/debrief_dispatch.py [--members 10000] [--send-rate 40] [--planner-seconds 5]
-                                        [--lease 60] [--no-spec] [--no-tracemalloc]
+           [--lease 60] [--global-rate 50] [--no-spec] [--no-tracemalloc] [--gc-freeze]
 
 A. The scheduled path, end to end. FakeDiscord (global limit 50 requests/s per token) runs in
    its own process on 127.0.0.1, as Discord is another machine: its request handling, spec
@@ -19,6 +19,9 @@ A. The scheduled path, end to end. FakeDiscord (global limit 50 requests/s per t
    the previous heartbeat, so an arrival gap minus the interval is how long the loop kept the
    heartbeat waiting. bot.latency is shown too, but on loopback the ACK is handled before
    discord.py's keep-alive thread records the send, so it reads the interval plus round trip.
+   Every garbage collection in the bot process is timed, and each stall over 20 ms is listed
+   with the collections it overlaps. `--gc-freeze` calls gc.freeze() once the bot is ready,
+   to show what that one change would do; the fake's process always freezes its start-up heap.
 
 B. Start-up and memory, each in a fresh process: one APScheduler 3 CronTrigger job per member
    in a SQLAlchemyJobStore (sqlite file), against our schedule rows and planner tick. Time and
@@ -40,6 +43,7 @@ import asyncio
 import gc
 import itertools
 import logging
+import math
 import multiprocessing
 import os
 import platform
@@ -54,7 +58,8 @@ import tracemalloc
 from bisect import bisect_right
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from contextlib import closing
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as wall_time
 from multiprocessing.connection import Connection
@@ -216,6 +221,10 @@ class GcPauses:
         self._start = 0.0
 
     def __enter__(self) -> GcPauses:
+        return self.watch()
+
+    def watch(self) -> GcPauses:
+        """Start timing collections (for as long as the process lives, unless exited)."""
         gc.callbacks.append(self._callback)
         return self
 
@@ -309,7 +318,12 @@ async def _serve_fake(conn: Connection, members: int, global_rate: float, spec: 
         record(payload)
 
     fake.gateway.received.append = stamped  # type: ignore[method-assign, assignment]
+    # The parsed OpenAPI spec and the users are long-lived: left in the collected generations,
+    # every full collection would scan them and stall the fake's answers and heartbeat stamps.
+    gc.collect()
+    gc.freeze()
     loop = asyncio.get_running_loop()
+    collections = GcPauses().watch()
     async with fake:
         conn.send(
             FakeWorld(fake.url, fake.gateway.url, fake.token, fake.guild_id, users, bool(validator))
@@ -326,7 +340,9 @@ async def _serve_fake(conn: Connection, members: int, global_rate: float, spec: 
             if query == "progress":
                 conn.send((sends.stored, sends.first_at, sends.last_at))
             elif query == "report":
-                conn.send({**_fake_report(fake, sends), "heartbeat_at": beats})
+                pauses = [p[2] for p in collections.pauses]
+                gc_max = max(pauses, default=0.0)
+                conn.send({**_fake_report(fake, sends), "heartbeat_at": beats, "gc_max": gc_max})
 
 
 def _fake_report(fake: FakeDiscord, sends: SendLog) -> dict[str, Any]:
@@ -342,9 +358,7 @@ def _fake_report(fake: FakeDiscord, sends: SendLog) -> dict[str, Any]:
     violations = fake.violation_report()
     return {
         "global_429s": fake.global_429s,
-        "bucket_429s": fake.bucket_429s,
         "nonce_dedups": fake.nonce_dedups,
-        "nonce_repeat_groups": len(repeats),
         "nonce_repeat_messages": sum(len(found) - 1 for found in repeats.values()),
         "dm_channels_by_count": dict(per_channel),
         "stored": sends.stored,
@@ -448,11 +462,10 @@ async def _ours_cold(
     with Meter(trace) as first_tick:
         idle = await Planner(sessions, clock=SystemClock()).tick()
     await engine.dispose()
-    with sqlite3.connect(db) as check:
-        dues = check.execute("SELECT DISTINCT next_due_utc FROM member_schedules").fetchall()
+    dues = query(db, "SELECT DISTINCT next_due_utc FROM member_schedules")
     if copy_to is not None:
         # The backup API copies a consistent database whatever the journal mode left behind.
-        with sqlite3.connect(db) as source, sqlite3.connect(copy_to) as target:
+        with closing(sqlite3.connect(db)) as source, closing(sqlite3.connect(copy_to)) as target:
             source.backup(target)
     engine = create_engine(url)
     planner = Planner(create_sessionmaker(engine), clock=FixedClock(due))
@@ -609,6 +622,7 @@ class DispatchRun:
     heartbeats: list[float] = field(default_factory=list)
     heartbeat_delays: list[float] = field(default_factory=list)
     gc: list[tuple[int, float, float]] = field(default_factory=list)
+    tracked: int = 0
     stalls: list[tuple[float, float, list[tuple[int, float, float]]]] = field(default_factory=list)
     fake: dict[str, Any] = field(default_factory=dict)
     outbox: list[tuple[str, str, int]] = field(default_factory=list)
@@ -618,10 +632,15 @@ class DispatchRun:
     timed_out: bool = False
 
 
+def query(db: Path | str, sql: str, *params: object) -> list[Any]:
+    """Run one statement on its own connection, commit, and return the rows."""
+    with closing(sqlite3.connect(db, timeout=5)) as conn, conn:
+        return conn.execute(sql, params).fetchall()
+
+
 def count_enqueued(db: Path) -> int:
     """Count the debrief rows the planner has written so far."""
-    with sqlite3.connect(db, timeout=5) as conn:
-        return int(conn.execute("SELECT count(*) FROM outbox WHERE kind = 'debrief'").fetchone()[0])
+    return int(query(db, "SELECT count(*) FROM outbox WHERE kind = 'debrief'")[0][0])
 
 
 async def sample_heartbeats(bot: MentorBot, into: list[float]) -> None:
@@ -629,7 +648,7 @@ async def sample_heartbeats(bot: MentorBot, into: list[float]) -> None:
     last = None
     while True:
         value = bot.latency
-        if value != last and value == value and value != float("inf"):
+        if value != last and math.isfinite(value):
             into.append(value)
         last = value
         await asyncio.sleep(0.1)
@@ -670,9 +689,15 @@ async def dispatch_run(
     async with BotRunner(fake) as runner:
         bot = await runner.start(MentorBot(settings, clock=clock), timeout=60)
         await asyncio.sleep(2 * args.planner_seconds)  # the first ticks (nothing due) are done
+        if args.gc_freeze:
+            # Start-up objects move to a generation no collection scans again.
+            gc.collect()
+            gc.freeze()
+        run.tracked = len(gc.get_objects())
         lag = LagMonitor()
         beats = asyncio.create_task(sample_heartbeats(bot, run.heartbeats))
         run.rss_before = proc_status("VmRSS")
+        reset_peak_rss()
         with GcPauses() as collections:
             lag.start()
             started, jumped = time.monotonic(), time.perf_counter()
@@ -697,13 +722,12 @@ async def dispatch_run(
     window = [t for t in run.fake.pop("heartbeat_at") if started <= t <= finished]
     interval = HEARTBEAT_MS / 1000
     run.heartbeat_delays = [b - a - interval for a, b in itertools.pairwise(window)]
-    with sqlite3.connect(db) as conn:
-        run.outbox = conn.execute(
-            "SELECT kind, status, count(*) FROM outbox GROUP BY kind, status ORDER BY kind, status"
-        ).fetchall()
-        run.reclaimed = conn.execute(
-            "SELECT count(*) FROM outbox WHERE kind = 'debrief' AND attempts > 1"
-        ).fetchone()[0]
+    run.outbox = query(
+        db, "SELECT kind, status, count(*) FROM outbox GROUP BY kind, status ORDER BY kind, status"
+    )
+    run.reclaimed = query(
+        db, "SELECT count(*) FROM outbox WHERE kind = 'debrief' AND attempts > 1"
+    )[0][0]
     return run
 
 
@@ -813,6 +837,8 @@ def print_dispatch(run: DispatchRun, args: argparse.Namespace, logs: LogCount) -
             f"{len(run.lag)}",
         )
     )
+    frozen = f", {gc.get_freeze_count()} frozen" if args.gc_freeze else ""
+    print(row("gc-tracked objects at the jump", f"{run.tracked}{frozen}"))
     for generation in range(3):
         pauses = [p[2] for p in run.gc if p[0] == generation]
         if pauses:
@@ -825,6 +851,8 @@ def print_dispatch(run: DispatchRun, args: argparse.Namespace, logs: LogCount) -
     for at, late, overlapping in run.stalls[:10]:
         during = ", ".join(f"gen {g} {d * 1000:.1f} ms" for g, _, d in overlapping) or "no gc"
         print(f"    stall {late * 1000:.1f} ms at +{at:.2f} s after the jump; gc: {during}")
+    if len(run.stalls) > 10:
+        print(f"    ... and {len(run.stalls) - 10} more stalls over {STALL * 1000:.0f} ms")
     delays = run.heartbeat_delays
     if delays:
         print(
@@ -846,6 +874,8 @@ def print_dispatch(run: DispatchRun, args: argparse.Namespace, logs: LogCount) -
         )
     print(row("bot process RSS, before / peak", f"{mib(run.rss_before)} / {mib(run.rss_after)}"))
     print(row("fake: requests by status", str(fake["statuses"])))
+    print(row("fake: requests by route", str(fake["routes"])))
+    print(row("fake process: longest gc pause", f"{fake['gc_max'] * 1000:.1f} ms"))
     print(
         row(
             "fake: spec violations",
@@ -907,6 +937,10 @@ def print_startup(
         f" (ours commits one transaction per member, as /debrief schedule does); migrations "
         f"{ours['migrate_seconds']:.2f} s once, not included"
     )
+    print(
+        "  APScheduler's store is SQLAlchemyJobStore(url='sqlite:///jobs.db') with its defaults; "
+        "BackgroundScheduler.start() returns before its thread first queries the store"
+    )
     for f in (ours["seeding"], aps["cold"]["start"]):
         for note in f.notes:
             print(f"  note: {note}")
@@ -943,6 +977,48 @@ def print_dst(cases: list[DstCase]) -> None:
 # --- main -----------------------------------------------------------------------------------
 
 
+def compare_startup(
+    args: argparse.Namespace, tmp: Path, world: FakeWorld, due: datetime, db: Path
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, dict[str, Any]]]:
+    """Run part B, leaving the seeded database at `db` for part A."""
+    seeds = plan_seeds(world.users, due)
+    guild = int(world.guild_id)
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=ctx, max_tasks_per_child=1) as pool:
+        ours = isolated(
+            pool, measure_ours_cold, str(tmp / "seed.db"), guild, seeds, due, False, str(db)
+        )
+        restart = isolated(pool, measure_ours_restart, str(db), False)
+        ids = dict(query(db, "SELECT user_id, id FROM members"))
+        member_ids = [ids[s.user_id] for s in seeds]
+        aps: dict[str, dict[str, Any]] = {}
+        for key, register in (("cold", True), ("readd", True), ("warm", False)):
+            aps[key] = isolated(
+                pool, measure_apscheduler, str(tmp / "jobs.db"), seeds, member_ids, False, register
+            )
+        if args.no_tracemalloc:
+            return ours, restart, aps
+        traced = isolated(
+            pool, measure_ours_cold, str(tmp / "traced.db"), guild, seeds, due, True, None
+        )
+        for key in ("seeding", "first_tick", "due_tick"):
+            ours[key].traced_peak = traced[key].traced_peak
+        traced = isolated(pool, measure_ours_restart, str(tmp / "traced.db"), True)
+        restart["tick"].traced_peak = traced["tick"].traced_peak
+        for key, register in (("cold", True), ("readd", True), ("warm", False)):
+            traced = isolated(
+                pool,
+                measure_apscheduler,
+                str(tmp / "traced-jobs.db"),
+                seeds,
+                member_ids,
+                True,
+                register,
+            )
+            aps[key]["start"].traced_peak = traced["start"].traced_peak
+    return ours, restart, aps
+
+
 async def run_all(args: argparse.Namespace, tmp: Path, logs: LogCount) -> int:
     """Run parts B, A and C in that order (A uses the database B seeded) and print them."""
     ctx = multiprocessing.get_context("spawn")
@@ -954,89 +1030,49 @@ async def run_all(args: argparse.Namespace, tmp: Path, logs: LogCount) -> int:
     )
     fake_process.start()
     world: FakeWorld = await asyncio.to_thread(parent.recv)
-    remote = RemoteFake(parent, world)
     due = pick_due_minute(datetime.now(UTC))
-    seeds = plan_seeds(world.users, due)
     data_dir = tmp / "data"
     data_dir.mkdir()
     db = data_dir / "mentorbot.db"
-    guild = int(world.guild_id)
-    print(
-        f"part B: seeding {args.members} schedules and the APScheduler job stores ...",
-        file=sys.stderr,
-        flush=True,
-    )
-    with ProcessPoolExecutor(1, mp_context=ctx, max_tasks_per_child=1) as pool:
-        ours = isolated(
-            pool, measure_ours_cold, str(tmp / "seed.db"), guild, seeds, due, False, str(db)
-        )
-        restart = isolated(pool, measure_ours_restart, str(db), False)
-        with sqlite3.connect(db) as conn:
-            ids = dict(conn.execute("SELECT user_id, id FROM members").fetchall())
-        member_ids = [ids[s.user_id] for s in seeds]
-        aps = {
-            "cold": isolated(
-                pool, measure_apscheduler, str(tmp / "jobs.db"), seeds, member_ids, False, True
-            ),
-            "readd": isolated(
-                pool, measure_apscheduler, str(tmp / "jobs.db"), seeds, member_ids, False, True
-            ),
-            "warm": isolated(
-                pool, measure_apscheduler, str(tmp / "jobs.db"), seeds, member_ids, False, False
-            ),
-        }
-        if not args.no_tracemalloc:
-            traced = isolated(
-                pool, measure_ours_cold, str(tmp / "traced.db"), guild, seeds, due, True, None
-            )
-            for key in ("seeding", "first_tick", "due_tick"):
-                ours[key].traced_peak = traced[key].traced_peak
-            traced_restart = isolated(pool, measure_ours_restart, str(tmp / "traced.db"), True)
-            restart["tick"].traced_peak = traced_restart["tick"].traced_peak
-            for key, register in (("cold", True), ("readd", True), ("warm", False)):
-                traced = isolated(
-                    pool,
-                    measure_apscheduler,
-                    str(tmp / "traced-jobs.db"),
-                    seeds,
-                    member_ids,
-                    True,
-                    register,
-                )
-                aps[key]["start"].traced_peak = traced["start"].traced_peak
+    say(f"part B: seeding {args.members} schedules and the APScheduler job stores ...")
+    ours, restart, aps = await asyncio.to_thread(compare_startup, args, tmp, world, due, db)
     # Members who have used the bot have their DM channel stored: one request per message.
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         conn.executemany(
             "UPDATE members SET dm_channel_id = ? WHERE user_id = ?",
             [(channel, user) for user, channel in world.users],
         )
-    print(
-        f"part A: sending {args.members} debriefs (about "
-        f"{args.members / args.send_rate:.0f} s) ...",
-        file=sys.stderr,
-        flush=True,
-    )
+    # The bot process should hold the bot, not 10,000 members' worth of bench data.
+    remote = RemoteFake(parent, replace(world, users=[]))
+    del world
+    say(f"part A: sending {args.members} debriefs (about {args.members / args.send_rate:.0f} s)")
     logs.counts.clear()
     run = await dispatch_run(remote, data_dir, args, due)
     await remote.ask("stop")
     fake_process.join(10)
-    run.fake["spec"] = world.spec
+    run.fake["spec"] = remote.world.spec
 
     print(f"debrief dispatch benchmark, {args.members} members due in the same minute")
     print(f"command: {shlex.join(['.venv/bin/python', *sys.argv])}")
     print(f"machine: {machine()}")
     print(
         f"setup:   fake Discord in its own process on 127.0.0.1, global limit "
-        f"{args.global_rate:g}/s per token, spec checks {'on' if world.spec else 'OFF'}, "
+        f"{args.global_rate:g}/s per token, spec checks {'on' if remote.world.spec else 'OFF'}, "
         f"heartbeat every {HEARTBEAT_MS / 1000:g} s; bot send_rate {args.send_rate:g}/s, "
         f"planner every {args.planner_seconds:g} s, lease {args.lease:g} s; schedules seeded "
-        f"with ScheduleService.set_weekly in {len(ZONES)} zones, dm_channel_id by UPDATE"
+        f"with ScheduleService.set_weekly in {len(ZONES)} zones, dm_channel_id by UPDATE; "
+        f"gc.freeze() after start-up: {'yes (--gc-freeze)' if args.gc_freeze else 'no'}"
     )
     failures = print_dispatch(run, args, logs)
     print_startup(ours, restart, aps, args.members)
     print_dst(dst_cases())
     print("\nverdict: " + ("PASS" if not failures else "FAIL: " + "; ".join(failures)))
     return 1 if failures else 0
+
+
+def say(progress: str) -> None:
+    """Tell the person waiting what is running (on stderr, apart from the figures)."""
+    print(progress, file=sys.stderr, flush=True)
 
 
 def main() -> None:
@@ -1049,6 +1085,11 @@ def main() -> None:
     parser.add_argument("--global-rate", type=float, default=50.0, help="the fake's limit")
     parser.add_argument("--no-spec", action="store_true", help="skip the fake's spec checks")
     parser.add_argument("--no-tracemalloc", action="store_true", help="skip the traced passes")
+    parser.add_argument(
+        "--gc-freeze",
+        action="store_true",
+        help="call gc.freeze() once the bot is ready, to show what that change to bot/ would do",
+    )
     args = parser.parse_args()
     logs = LogCount()
     # Warnings are counted and summarised; only errors are printed as they happen.

@@ -43,6 +43,7 @@ class ConsoleChat:
                 "steps": turn.steps,
                 "done": turn.done,
                 "status": turn.status,
+                "safety": turn.safety,
                 "framework": turn.framework_id,
                 "session_id": turn.session_id,
                 "replies": [{"kind": r.kind.value, "text": r.text} for r in turn.replies],

@@ -79,10 +79,10 @@ def test_check_without_a_file_is_a_usage_error(capsys: pytest.CaptureFixture[str
 
 def test_db_upgrade_current_downgrade(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["db", "upgrade"]) == 0
-    assert "database at 0002" in capsys.readouterr().out
+    assert "database at 0003" in capsys.readouterr().out
     assert (tmp_path / "data" / "mentorbot.db").exists()
     assert cli.main(["db", "current"]) == 0
-    assert capsys.readouterr().out.strip() == "0002"
+    assert capsys.readouterr().out.strip() == "0003"
     assert cli.main(["db", "downgrade", "base"]) == 0
     assert "database at base" in capsys.readouterr().out
 

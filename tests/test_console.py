@@ -101,3 +101,16 @@ def test_plain_text_mode_shows_stage_headers(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "[GROW" in result.stdout
     assert "nothing to summarise" in result.stdout
+
+
+def test_a_flagged_message_is_marked_in_the_json(tmp_path: Path) -> None:
+    lines = (
+        "I want to get promoted this year\n"
+        "sometimes i think everyone would be better off without me\n"
+    )
+    result = chat(tmp_path, "grow", "--json", "--member", "lee", stdin=lines)
+    assert result.returncode == 0, result.stderr
+    out = records(result)
+    assert [r["safety"] for r in out] == [False, False, True]
+    assert out[-1]["status"] == "paused"
+    assert "not an emergency service" in str(out[-1]["text"])

@@ -232,3 +232,20 @@ class OutboxMessage(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SafetyEvent(Base):
+    """A member message the safety screen flagged: what was matched, never what was said."""
+
+    __tablename__ = "safety_events"
+    __table_args__ = (Index(None, "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coaching_sessions.id", ondelete="SET NULL")
+    )
+    concerns: Mapped[str] = mapped_column(String(120))
+    rules: Mapped[str] = mapped_column(String(400))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

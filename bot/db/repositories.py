@@ -20,6 +20,7 @@ from bot.db.models import (
     Commitment,
     Goal,
     Member,
+    SafetyEvent,
     StressScore,
     Turn,
 )
@@ -374,3 +375,18 @@ async def set_commitment_status(
     commitment.completed_at = now if status in ("done", "dropped") else None
     await s.flush()
     return commitment
+
+
+async def add_safety_event(
+    s: AsyncSession, *, member_id: int, session_id: int | None, screen: Any
+) -> SafetyEvent:
+    """Store that a message was flagged: its concerns and rules, never its words."""
+    event = SafetyEvent(
+        member_id=member_id,
+        session_id=session_id,
+        concerns=",".join(c.value for c in screen.concerns)[:120],
+        rules=",".join(screen.matched)[:400],
+    )
+    s.add(event)
+    await s.flush()
+    return event

@@ -34,6 +34,7 @@ class ContractReport:
     reflections: int = 0
     advice: int = 0
     structure: int = 0
+    safety: int = 0
     violations: list[tuple[int, Violation]] = field(default_factory=list)
 
     @property
@@ -54,6 +55,10 @@ class ContractReport:
 
 
 def _count(reply: Reply, report: ContractReport) -> None:
+    if reply.kind is ReplyKind.SAFETY:
+        # T6: the safety response stands outside coaching and is counted on its own.
+        report.safety += 1
+        return
     if reply.kind is ReplyKind.NOTICE:
         # Process notices (paused, help) are structure, not coaching content.
         report.structure += 1
@@ -72,7 +77,10 @@ def _count(reply: Reply, report: ContractReport) -> None:
 
 
 def check_exchange(exchange: Exchange, *, allow_closed: bool = False) -> list[Violation]:
-    """Rules T1-T5 and T7 for one coach turn."""
+    """Rules T1-T7 for one coach turn."""
+    if any(r.kind is ReplyKind.SAFETY for r in exchange.replies):
+        others = [r.kind.value for r in exchange.replies if r.kind is not ReplyKind.SAFETY]
+        return [Violation("T6", f"safety reply mixed with {others}")] if others else []
     coaching = [r for r in exchange.replies if r.kind is not ReplyKind.NOTICE]
     spoken = "\n\n".join(r.text for r in coaching)
     problems = check_turn(spoken, allow_closed=allow_closed) if spoken else []

@@ -191,7 +191,7 @@ def resume(fw: Framework, state: SessionState) -> TurnResult:
     """Pick a paused conversation up where it stopped."""
     if state.finished:
         return TurnResult(state, [Reply(ReplyKind.NOTICE, FINISHED_TEXT)])
-    state = _realign(fw, state).model_copy(update={"status": Status.ACTIVE})
+    state = _realign(fw, state).model_copy(update={"status": Status.ACTIVE, "held": False})
     question = state.last_question or _ask(fw, fw.stage(state.stage_id), state)[0]
     return TurnResult(
         state.model_copy(update={"last_question": question}),
@@ -209,10 +209,21 @@ def _realign(fw: Framework, state: SessionState) -> SessionState:
     )
 
 
+def hold(state: SessionState, reply: str) -> TurnResult:
+    """Pause for the safety screen: the reply is the safety response and nothing else."""
+    held = state.model_copy(
+        update={"status": Status.PAUSED, "held": True, "turns": state.turns + 1}
+    )
+    return TurnResult(held, [Reply(ReplyKind.SAFETY, reply)])
+
+
 def respond(fw: Framework, state: SessionState, message: str, ctx: Context) -> TurnResult:
     """Take one member message and return the coach's replies and the new state."""
     if state.finished:
         return TurnResult(state, [Reply(ReplyKind.NOTICE, FINISHED_TEXT)])
+    if state.held and command_of(message) not in ("end", "pause"):
+        # After a safety pause, whatever the member says next reopens gently: no answer taken.
+        return resume(fw, state.model_copy(update={"turns": state.turns + 1}))
     state = _realign(fw, state).model_copy(update={"turns": state.turns + 1})
     command = command_of(message)
     if command == "resume":

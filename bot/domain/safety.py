@@ -469,14 +469,26 @@ CRISIS_DEFAULT_RESOURCES = (
 )
 
 
-def safety_message(resources: str | None) -> str:
-    """Write the caring reply that replaces coaching when a message is flagged."""
+def safety_message(resources: str | None, *, mentors_told: bool = True) -> str:
+    """Write the caring reply that replaces coaching when a message is flagged.
+
+    Say that a mentor is told only when one really is: a server without an alerts channel,
+    or the console, must not promise a person who is not coming.
+    """
     help_text = resources.strip() if resources and resources.strip() else CRISIS_DEFAULT_RESOURCES
+    if mentors_told:
+        after = (
+            "I've paused our coaching and I'm letting a mentor from this community know, so "
+            "someone can check in with you; the alert doesn't quote what you wrote."
+        )
+    else:
+        after = (
+            "I've paused our coaching. Please reach out to someone you trust, or to the people "
+            "above, as well."
+        )
     return (
         "Thank you for telling me. What you're going through matters, and you don't have to "
         "face it alone. I'm an AI coach: not therapy and not an emergency service.\n\n"
         f"{help_text}\n\n"
-        "I've paused our coaching and I'm letting a mentor from this community know, so someone "
-        "can check in with you; the alert doesn't quote what you wrote. You can pick this "
-        "conversation up again whenever you choose."
+        f"{after} You can pick this conversation up again whenever you choose."
     )

@@ -34,6 +34,7 @@ class ReplyKind(StrEnum):
     REFLECTION = "reflection"
     SUMMARY = "summary"
     NOTICE = "notice"
+    SAFETY = "safety"  # the caring reply to a flagged message, and nothing else
 
 
 class CaptureValue(BaseModel):
@@ -66,6 +67,8 @@ class SessionState(BaseModel):
     last_question: str = ""
     seed: int = 0
     turns: int = 0
+    # Paused by the safety screen: the next message picks up gently, it is not an answer.
+    held: bool = False
 
     @property
     def finished(self) -> bool:

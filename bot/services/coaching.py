@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import secrets
 import weakref
 from collections.abc import AsyncIterator, Mapping
@@ -19,9 +20,12 @@ from bot.db.uow import unit_of_work
 from bot.domain import dialogue
 from bot.domain.dates import local_date, local_now
 from bot.domain.frameworks import PLACEHOLDER_RE, Catalogue, Framework, Store
+from bot.domain.safety import safety_message, screen
 from bot.domain.state import Phase, Reply, ReplyKind, SessionState, Stored, TurnResult
 from bot.errors import NoOpenConversation, StaleAction, UnknownFramework
 from bot.services.clock import Clock, SystemClock
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class CoachTurn:
     replies: list[Reply]
     done: bool
     status: str
+    safety: bool = False
     turn_no: int = 0
     expects: str = "text"
     choices: list[tuple[str, str]] = field(default_factory=list)
@@ -81,6 +86,7 @@ class CoachingService:
         self.catalogue = catalogue
         self._clock = clock or SystemClock()
         self._default_tz = default_timezone
+        self.crisis_resources: str | None = None
         # One turn at a time per conversation, so two quick messages cannot overwrite each other.
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         # SQLite has one writer: queueing turns here beats sleeping in its busy handler.
@@ -159,6 +165,9 @@ class CoachingService:
             result = dialogue.start(
                 fw, self._ctx(member), facts=facts, seed=secrets.randbelow(1 << 30)
             )
+            screened = screen(topic or "")
+            if screened.flagged:
+                result = dialogue.hold(result.state, self._safety_reply())
             cs = await repo.create_session(
                 s,
                 member_id=member.id,
@@ -170,6 +179,8 @@ class CoachingService:
                 channel_id=channel_id,
             )
             await self._record(s, cs, None, result)
+            if screened.flagged:
+                await repo.add_safety_event(s, member_id=member.id, session_id=cs.id, screen=screened)
             return self._view(fw, cs.id, result)
 
     async def reply(
@@ -184,10 +195,27 @@ class CoachingService:
             cs, member, fw, state = await self._load(s, session_id, member_user_id)
             if turn_no is not None and turn_no != state.turns:
                 raise StaleAction()
-            result = dialogue.respond(fw, state, text, self._ctx(member))
+            # Screened before any coaching logic: a flagged message gets the safety reply only.
+            screened = screen(text)
+            if screened.flagged:
+                result = dialogue.hold(state, self._safety_reply())
+                await repo.add_safety_event(
+                    s, member_id=member.id, session_id=cs.id, screen=screened
+                )
+                log.warning(
+                    "safety screen flagged a message from member %s (%s)",
+                    member.id,
+                    ", ".join(screened.matched),
+                )
+            else:
+                result = dialogue.respond(fw, state, text, self._ctx(member))
             await self._record(s, cs, text, result)
             await self._keep(s, cs, member, result)
             return self._view(fw, cs.id, result)
+
+    def _safety_reply(self) -> str:
+        """The safety response; it promises a mentor only once alerts can reach one."""
+        return safety_message(self.crisis_resources, mentors_told=False)
 
     async def resume(self, session_id: int, member_user_id: int) -> CoachTurn:
         """Reopen a paused conversation at the question where it stopped."""
@@ -346,6 +374,7 @@ class CoachingService:
             done=result.done,
             status=result.state.status.value,
             turn_no=result.state.turns,
+            safety=any(r.kind is ReplyKind.SAFETY for r in result.replies),
             expects=expects,
             choices=[(o.id, o.label) for o in stage.capture.options],
             stored=result.stored,

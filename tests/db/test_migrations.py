@@ -19,7 +19,7 @@ from bot.db.base import Base
 from bot.db.engine import create_engine
 from tests.fixtures_db import MakeDbUrl, sqlite_url
 
-HEAD = "0002"  # the newest migration
+HEAD = "0003"  # the newest migration
 
 
 def schema_diff(connection: Connection) -> list[Any]:

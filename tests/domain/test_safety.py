@@ -217,3 +217,12 @@ def test_default_resources_name_emergency_numbers_and_international_directories(
     assert "emergency number" in CRISIS_DEFAULT_RESOURCES
     assert "findahelpline.com" in CRISIS_DEFAULT_RESOURCES
     assert "iasp.info" in CRISIS_DEFAULT_RESOURCES
+
+
+def test_safety_message_promises_a_mentor_only_when_one_is_told() -> None:
+    quiet = safety_message(None, mentors_told=False)
+    assert "mentor" not in quiet
+    assert "not an emergency service" in quiet
+    assert CRISIS_DEFAULT_RESOURCES in quiet
+    assert "whenever you choose" in quiet
+    assert not contains_confronting(quiet)

@@ -194,3 +194,17 @@ async def test_an_answer_sent_the_moment_the_first_question_arrives_is_taken(
     await alice.next_message(alice.dm, start)
     reply = await alice.say(SCRIPTS["grow"][0])  # before the private confirmation is even sent
     assert "promoted to senior engineer" in reply["content"]
+
+
+async def test_a_crisis_message_gets_the_safety_reply_and_a_resume_button(
+    fake_discord: FakeDiscord, run_bot: BotRunner, tmp_path: Path
+) -> None:
+    await run_bot.start(make_bot(fake_discord, tmp_path))
+    alice = Member(fake_discord, fake_discord.user)
+    await start_grow(alice)
+    reply = await alice.say("i cant do this anymore i just want to disappear for good")
+    assert "not an emergency service" in reply["content"]
+    assert "?" not in reply["content"].split("\n", 1)[1]
+    assert [c.rsplit(":", 2)[1] for c in custom_ids(reply)] == ["resume"]
+    back = await alice.say("I'm ok now")
+    assert "Welcome back" in back["content"]

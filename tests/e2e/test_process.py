@@ -61,5 +61,5 @@ async def test_run_serves_then_stops_cleanly_on_sigterm(
     with sqlite3.connect(tmp_path / "data" / "mentorbot.db") as db:
         (revision,) = db.execute("SELECT version_num FROM alembic_version").fetchone()
         (stored,) = db.execute("SELECT value FROM bot_state").fetchone() or (None,)
-    assert revision == "0002"
+    assert revision == "0003"
     assert stored is None or len(stored) == 64
