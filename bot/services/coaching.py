@@ -180,7 +180,9 @@ class CoachingService:
             )
             await self._record(s, cs, None, result)
             if screened.flagged:
-                await repo.add_safety_event(s, member_id=member.id, session_id=cs.id, screen=screened)
+                await repo.add_safety_event(
+                    s, member_id=member.id, session_id=cs.id, screen=screened
+                )
             return self._view(fw, cs.id, result)
 
     async def reply(
