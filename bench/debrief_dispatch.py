@@ -154,17 +154,20 @@ class Footprint:
     rss_peak_delta: int = 0  # VmHWM during the step minus RSS before it
     traced_peak: int | None = None  # tracemalloc's peak, from the separate traced pass
     lag_max: float | None = None
+    gc_max: float | None = None  # the longest garbage collection during the step
     notes: list[str] = field(default_factory=list)
 
 
 class Meter:
-    """Measure one step: wall time, RSS, and tracemalloc's peak when tracing."""
+    """Measure one step: wall time, RSS, the longest collection, and tracemalloc's peak."""
 
     def __init__(self, trace: bool) -> None:
         self.trace = trace
         self.result = Footprint()
+        self._collections = GcPauses()
 
     def __enter__(self) -> Meter:
+        self._collections.watch()
         if self.trace:
             if not tracemalloc.is_tracing():
                 tracemalloc.start()
@@ -176,6 +179,8 @@ class Meter:
 
     def __exit__(self, *exc: object) -> None:
         self.result.seconds = time.perf_counter() - self._start
+        self._collections.__exit__()
+        self.result.gc_max = max((p[2] for p in self._collections.pauses), default=0.0)
         self.result.rss_delta = proc_status("VmRSS") - self._rss
         self.result.rss_peak_delta = proc_status("VmHWM") - self._rss
         if not self._hwm_reset:
@@ -337,6 +342,9 @@ async def _serve_fake(conn: Connection, members: int, global_rate: float, spec: 
                 conn.send("stopped")
                 return
             sends.update(fake.requests.items)
+            # What the fake keeps (requests, messages) lives to the end: freezing it as it goes
+            # keeps the fake's collections short, so its pauses do not pass for the bot's.
+            gc.freeze()
             if query == "progress":
                 conn.send((sends.stored, sends.first_at, sends.last_at))
             elif query == "report":
@@ -606,7 +614,23 @@ class LogCount(logging.Handler):
         """Count one record."""
         key = (record.name, record.levelname)
         self.counts[key] += 1
-        self.first.setdefault(key, record.getMessage()[:110])
+        message = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            message += f" ({one_line(record.exc_info[1])})"
+        self.first.setdefault(key, message[:160])
+
+
+def one_line(exc: BaseException) -> str:
+    """Say an exception in one line: its type and the first line of its message."""
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+
+
+class OneLineFormatter(logging.Formatter):
+    """Print an error's exception as one line, so the log stays readable under load."""
+
+    def formatException(self, ei: Any) -> str:
+        """Return the exception's type and first line."""
+        return "    " + one_line(ei[1])
 
 
 @dataclass
@@ -821,7 +845,7 @@ def print_dispatch(run: DispatchRun, args: argparse.Namespace, logs: LogCount) -
     ok = fake["nonce_repeat_messages"] == 0
     failures += [] if ok else [f"{fake['nonce_repeat_messages']} messages repeat a nonce"]
     print(row("messages repeating a nonce", str(fake["nonce_repeat_messages"]), "0", _ok(ok)))
-    print(row("nonce dedups (enforce_nonce hits)", str(fake["nonce_dedups"])))
+    print(row("resends answered by nonce (dedups)", str(fake["nonce_dedups"])))
     print(row("debriefs claimed more than once", str(run.reclaimed)))
     outbox = "; ".join(f"{kind} {status} {count}" for kind, status, count in run.outbox)
     print(row("outbox", outbox))
@@ -900,11 +924,23 @@ def print_startup(
 ) -> None:
     """Print part B."""
     print(f"\nB. start-up and memory with {n} members (each step in a fresh process)")
-    widths = (50, 10, 11, 11, 13, 10)
-    print(row("step", "time", "RSS delta", "RSS peak", "traced peak", "loop max", widths=widths))
+    widths = (50, 10, 11, 11, 13, 10, 10)
+    print(
+        row(
+            "step",
+            "time",
+            "RSS delta",
+            "RSS peak",
+            "traced peak",
+            "loop max",
+            "gc max",
+            widths=widths,
+        )
+    )
 
     def line(label: str, f: Footprint) -> None:
         lag = "-" if f.lag_max is None else f"{f.lag_max * 1000:.1f} ms"
+        longest = "-" if f.gc_max is None else f"{f.gc_max * 1000:.1f} ms"
         print(
             row(
                 label,
@@ -913,6 +949,7 @@ def print_startup(
                 mib(f.rss_peak_delta),
                 mib(f.traced_peak),
                 lag,
+                longest,
                 widths=widths,
             )
         )
@@ -1095,7 +1132,7 @@ def main() -> None:
     # Warnings are counted and summarised; only errors are printed as they happen.
     shown = logging.StreamHandler()
     shown.setLevel(logging.ERROR)
-    shown.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    shown.setFormatter(OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(shown)
     root.addHandler(logs)
