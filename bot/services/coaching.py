@@ -9,7 +9,6 @@ import secrets
 import weakref
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -89,12 +88,6 @@ class CoachingService:
         self.crisis_resources: str | None = None
         # One turn at a time per conversation, so two quick messages cannot overwrite each other.
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
-        # SQLite has one writer: queueing turns here beats sleeping in its busy handler.
-        bind = sessionmaker.kw.get("bind")
-        sqlite = bind is not None and bind.dialect.name == "sqlite"
-        self._write_gate: contextlib.AbstractAsyncContextManager[Any] = (
-            asyncio.Lock() if sqlite else contextlib.nullcontext()
-        )
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -106,7 +99,7 @@ class CoachingService:
         self._idle.clear()
         lock = self._lock(session_id) if session_id is not None else contextlib.nullcontext()
         try:
-            async with lock, self._write_gate, unit_of_work(self._sessionmaker) as s:
+            async with lock, unit_of_work(self._sessionmaker) as s:
                 yield s
         finally:
             self._busy -= 1

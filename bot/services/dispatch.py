@@ -102,7 +102,10 @@ class Dispatcher:
             except Exception as exc:  # one bad row must not stop the others
                 log.exception("outbox row %s failed", row.id)
                 report.errors.append(f"{row.id}: {exc!r}")
-                await self._retry(row, report, f"{type(exc).__name__}: {exc}", 30.0)
+                try:
+                    await self._retry(row, report, f"{type(exc).__name__}: {exc}", 30.0)
+                except Exception:  # the lease runs out and the row is claimed again
+                    log.exception("outbox row %s could not be put back", row.id)
 
     async def _send(self, row: OutboxMessage, member: Member, report: DispatchReport) -> None:
         now = self._clock.now()

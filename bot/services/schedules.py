@@ -20,7 +20,8 @@ from bot.services.clock import Clock, SystemClock
 from bot.services.coaching import MemberRef
 
 DEBRIEF = "debrief"
-PLAN_BATCH = 500
+# Short transactions: on SQLite the sender's writes queue behind each planner batch.
+PLAN_BATCH = 100
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import repositories as repo
 from bot.db.base import Base
@@ -64,7 +64,9 @@ async def test_same_user_in_two_guilds_and_in_dms(uow: UnitOfWork) -> None:
 
 
 async def test_twenty_concurrent_calls_make_one_member(
-    uow: UnitOfWork, count_rows: CountRows, monkeypatch: pytest.MonkeyPatch
+    sessionmaker: async_sessionmaker[AsyncSession],
+    count_rows: CountRows,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Hold callers after their first lookup so that ten at a time all miss and all insert.
     # Groups of ten never wait on the engine's pool (fifteen connections) to let them go.
@@ -82,8 +84,11 @@ async def test_twenty_concurrent_calls_make_one_member(
     monkeypatch.setattr(repo, "find_member", find_then_wait)
 
     async def interaction() -> int:
-        async with uow() as s:
+        # Plain sessions, not units of work: those queue on SQLite, and this test is about
+        # the upsert holding when several writers (processes, PostgreSQL) do race.
+        async with sessionmaker() as s:
             member = await repo.get_or_create_member(s, guild_id=7, user_id=8, display_name="Rush")
+            await s.commit()
             return member.id
 
     ids = await asyncio.gather(*(interaction() for _ in range(20)))

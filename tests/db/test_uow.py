@@ -58,5 +58,30 @@ async def test_objects_stay_readable_after_commit(uow: UnitOfWork) -> None:
 
 
 async def test_each_unit_gets_its_own_session(uow: UnitOfWork) -> None:
-    async with uow() as first, uow() as second:
+    async with uow() as first:
+        pass
+    async with uow() as second:
         assert first is not second
+
+
+async def test_units_of_work_on_sqlite_take_turns(uow: UnitOfWork) -> None:
+    """The second waits for the first to commit instead of meeting SQLite's busy lock."""
+    import asyncio
+
+    order: list[str] = []
+    first_inside = asyncio.Event()
+
+    async def first() -> None:
+        async with uow():
+            order.append("first in")
+            first_inside.set()
+            await asyncio.sleep(0.05)
+            order.append("first out")
+
+    async def second() -> None:
+        await first_inside.wait()
+        async with uow():
+            order.append("second in")
+
+    await asyncio.gather(first(), second())
+    assert order == ["first in", "first out", "second in"]
