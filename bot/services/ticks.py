@@ -13,6 +13,16 @@ log = logging.getLogger(__name__)
 Work = Callable[[], Awaitable[object]]
 
 
+class _SkipNoise(logging.Filter):
+    """Drop 'skipped: maximum number of running instances': a long send pass is expected."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances" not in record.getMessage()
+
+
+_SKIP_NOISE = _SkipNoise()
+
+
 class Ticks:
     """A planner tick every few seconds and a sender pass every second, never overlapping."""
 
@@ -23,6 +33,7 @@ class Ticks:
 
     def start(self, planner: Work, sender: Work, *, planner_every: float = 30.0) -> None:
         """Start both jobs; a job still running when its next turn comes is skipped."""
+        logging.getLogger("apscheduler.scheduler").addFilter(_SKIP_NOISE)
         scheduler = AsyncIOScheduler(timezone=UTC)
         now = datetime.now(UTC)
         for name, work, every in (("planner", planner, planner_every), ("sender", sender, 1.0)):
