@@ -106,6 +106,10 @@ class CoachingService:
             if self._busy == 0:
                 self._idle.set()
 
+    def _read(self) -> AsyncSession:
+        """A session for reading only: WAL lets reads run beside the queued writes."""
+        return self._sessionmaker()
+
     async def drain(self) -> None:
         """Wait until no turn is in progress (callers bound the wait)."""
         await self._idle.wait()
@@ -230,7 +234,7 @@ class CoachingService:
 
     async def current(self, session_id: int, member_user_id: int) -> Current:
         """The question the conversation waits on, without changing anything."""
-        async with unit_of_work(self._sessionmaker) as s:
+        async with self._read() as s:
             cs, _member, fw, state = await self._load(s, session_id, member_user_id)
             if state.finished:
                 raise NoOpenConversation("That conversation has finished.")
@@ -246,13 +250,13 @@ class CoachingService:
 
     async def active_conversation(self, user_id: int) -> CoachingSession | None:
         """The user's conversation that is under way (not paused), in any server."""
-        async with unit_of_work(self._sessionmaker) as s:
+        async with self._read() as s:
             found = await repo.user_sessions(s, user_id, statuses=("active",))
             return found[0] if found else None
 
     async def latest_open_for_user(self, user_id: int) -> CoachingSession:
         """The user's most recent active or paused conversation, in any server."""
-        async with unit_of_work(self._sessionmaker) as s:
+        async with self._read() as s:
             found = await repo.user_sessions(s, user_id)
         if not found:
             raise NoOpenConversation()
@@ -260,13 +264,13 @@ class CoachingService:
 
     async def open_in_channel(self, user_id: int, channel_id: int) -> CoachingSession | None:
         """The user's open conversation held in this channel, if any."""
-        async with unit_of_work(self._sessionmaker) as s:
+        async with self._read() as s:
             found = await repo.user_sessions(s, user_id, channel_id=channel_id)
             return found[0] if found else None
 
     async def latest_open(self, ref: MemberRef, framework_id: str | None = None) -> CoachingSession:
         """The member's newest open conversation, optionally of one framework."""
-        async with unit_of_work(self._sessionmaker) as s:
+        async with self._read() as s:
             member = await repo.find_member(s, guild_id=ref.guild_id, user_id=ref.user_id)
             found = None
             if member is not None:
