@@ -390,3 +390,21 @@ async def add_safety_event(
     s.add(event)
     await s.flush()
     return event
+
+
+async def latest_open_commitment_from(
+    s: AsyncSession, member_id: int, framework_id: str
+) -> Commitment | None:
+    """The member's newest open commitment made in a conversation of one framework."""
+    stmt = (
+        select(Commitment)
+        .join(CoachingSession, CoachingSession.id == Commitment.session_id)
+        .where(
+            Commitment.member_id == member_id,
+            Commitment.status == "open",
+            CoachingSession.framework_id == framework_id,
+        )
+        .order_by(Commitment.created_at.desc(), Commitment.id.desc())
+        .limit(1)
+    )
+    return (await s.execute(stmt)).scalar_one_or_none()

@@ -294,16 +294,10 @@ class CoachingService:
         """Facts from earlier weeks that a framework's questions may use."""
         facts: dict[str, str] = {"name": member.display_name}
         wanted = {stage.only_if for stage in fw.stages} | _slots(fw)
-        if "fact_last_action" in wanted:
-            for commitment in await repo.list_commitments(s, member.id, status="open"):
-                source = (
-                    await repo.get_session(s, commitment.session_id)
-                    if commitment.session_id
-                    else None
-                )
-                if source is not None and source.framework_id == fw.id:
-                    facts["fact_last_action"] = commitment.text
-                    break
+        if "fact_last_action" in wanted and (
+            last := await repo.latest_open_commitment_from(s, member.id, fw.id)
+        ):
+            facts["fact_last_action"] = last.text
         if "fact_last_score" in wanted and (history := await repo.stress_history(s, member.id, 1)):
             facts["fact_last_score"] = str(history[-1].score)
         return facts

@@ -183,3 +183,15 @@ async def test_starting_a_conversation_reopens_scheduled_dms(
         reloaded = await s.get(Member, member.id)
         assert reloaded is not None
         assert reloaded.dm_closed_at is None
+
+
+async def test_the_newest_open_action_is_the_one_followed_up(service: CoachingService) -> None:
+    await converse(service, "stress_debrief", SCRIPTS["stress_debrief"])
+    second_week = [*SCRIPTS["stress_debrief"]]
+    second_week[-1] = "I'll go for a run on Thursday evening"
+    turn = await service.start(ALEX, "stress_debrief")
+    for answer in ["it went fine, mostly", *second_week]:
+        turn = await service.reply(turn.session_id, ALEX.user_id, answer)
+    assert turn.done
+    third = await service.start(ALEX, "stress_debrief")
+    assert "go for a run" in third.text
