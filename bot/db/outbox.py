@@ -9,7 +9,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Member, OutboxMessage
-from bot.db.repositories import _upsert_insert
+from bot.db.repositories import upsert_insert
 
 SETTLED = ("sent", "undeliverable", "expired", "cancelled")
 
@@ -25,7 +25,7 @@ async def enqueue(
     payload: dict[str, Any] | None = None,
 ) -> bool:
     """Add an occurrence unless it exists already; return whether it was added."""
-    insert = _upsert_insert(s, OutboxMessage)
+    insert = upsert_insert(s, OutboxMessage)
     stmt = (
         insert.values(
             member_id=member_id,

@@ -26,7 +26,7 @@ from bot.db.models import (
 )
 
 
-def _upsert_insert(s: AsyncSession, model: type[Any]) -> Any:
+def upsert_insert(s: AsyncSession, model: type[Any]) -> Any:
     """Return the dialect's INSERT that supports ON CONFLICT."""
     dialect = s.get_bind().dialect.name
     if dialect == "sqlite":
@@ -45,7 +45,7 @@ async def get_or_create_member(
         # A concurrent interaction may insert the same member; let the database pick one.
         now = utcnow()
         stmt: Insert = (
-            _upsert_insert(s, Member)
+            upsert_insert(s, Member)
             .values(
                 guild_id=guild_id,
                 user_id=user_id,
@@ -260,7 +260,7 @@ async def record_stress_score(
     if not 0 <= score <= 10:
         raise ValueError(f"stress score {score} is outside 0..10")
     iso_year, iso_week, _ = at.isocalendar()
-    insert = _upsert_insert(s, StressScore)
+    insert = upsert_insert(s, StressScore)
     stmt = insert.values(
         member_id=member_id,
         session_id=session_id,
