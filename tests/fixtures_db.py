@@ -13,6 +13,8 @@ from bot.db.migrate import upgrade
 from bot.db.uow import UnitOfWork
 
 MakeDbUrl = Callable[..., Awaitable[str]]
+# The newest migration; a new revision updates it here and nowhere else.
+MIGRATION_HEAD = "0004"
 
 
 def sqlite_url(path: Path) -> str:

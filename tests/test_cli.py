@@ -9,6 +9,7 @@ import pytest
 from bot import cli
 from bot.config import get_settings
 from bot.domain.frameworks import SHIPPED, builtin_dir
+from tests.fixtures_db import MIGRATION_HEAD
 
 
 @pytest.fixture(autouse=True)
@@ -79,10 +80,10 @@ def test_check_without_a_file_is_a_usage_error(capsys: pytest.CaptureFixture[str
 
 def test_db_upgrade_current_downgrade(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["db", "upgrade"]) == 0
-    assert "database at 0003" in capsys.readouterr().out
+    assert f"database at {MIGRATION_HEAD}" in capsys.readouterr().out
     assert (tmp_path / "data" / "mentorbot.db").exists()
     assert cli.main(["db", "current"]) == 0
-    assert capsys.readouterr().out.strip() == "0003"
+    assert capsys.readouterr().out.strip() == MIGRATION_HEAD
     assert cli.main(["db", "downgrade", "base"]) == 0
     assert "database at base" in capsys.readouterr().out
 

@@ -249,3 +249,17 @@ class SafetyEvent(Base):
     rules: Mapped[str] = mapped_column(String(400))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class GuildConfig(Base):
+    """A server's set-up: who its mentors are, where alerts go, its crisis resources."""
+
+    __tablename__ = "guild_configs"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    mentor_role_id: Mapped[int] = mapped_column(BigInteger)
+    alerts_channel_id: Mapped[int] = mapped_column(BigInteger)
+    crisis_resources: Mapped[str | None] = mapped_column(Text)
+    updated_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

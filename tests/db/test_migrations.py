@@ -17,9 +17,9 @@ from bot.config import get_settings
 from bot.db import migrate
 from bot.db.base import Base
 from bot.db.engine import create_engine
-from tests.fixtures_db import MakeDbUrl, sqlite_url
+from tests.fixtures_db import MIGRATION_HEAD, MakeDbUrl, sqlite_url
 
-HEAD = "0003"  # the newest migration
+HEAD = MIGRATION_HEAD
 
 
 def schema_diff(connection: Connection) -> list[Any]:

@@ -15,6 +15,7 @@ GUILD_INSTALL, USER_INSTALL = "0", "1"
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 _OPTION_TYPES = ((bool, 5), (int, 4), (float, 10), (str, 3))
+USER_OPTION, CHANNEL_OPTION, ROLE_OPTION = 6, 7, 8
 _SELECT_TYPES = {3, 5, 6, 7, 8}
 
 
@@ -36,7 +37,7 @@ class EventBuilders:
     ) -> Json:
         """Return an INTERACTION_CREATE for a slash command (options: name->value or raw list)."""
         command = self.state.find_command(command_name, guild_id)
-        built: list[Json] = _options(options)
+        built, resolved = _options(options, self.state, guild_id)
         if subcommand is not None:
             built = [{"type": SUB_COMMAND, "name": subcommand, "options": built}]
         if group is not None:
@@ -48,6 +49,8 @@ class EventBuilders:
             "type": 1,
             "options": built,
         }
+        if resolved:
+            data["resolved"] = resolved
         if command and "guild_id" in command:
             data["guild_id"] = command["guild_id"]
         return {**self._interaction(APPLICATION_COMMAND, user, guild_id, channel_id), "data": data}
@@ -136,20 +139,50 @@ class EventBuilders:
         payload["guild_id"] = guild_id
         payload["guild"] = {"id": guild_id, "locale": "en-US", "features": []}
         payload["guild_locale"] = "en-US"
-        payload["member"] = {**member, "permissions": p.ALL_PERMISSIONS}
+        permissions = state.permissions_of(guild_id, user["id"])
+        payload["member"] = {**member, "permissions": permissions}
+        payload["channel"]["permissions"] = permissions
         return payload
 
 
-def _options(options: dict[str, Any] | list[Json] | None) -> list[Json]:
+def _options(
+    options: dict[str, Any] | list[Json] | None, state: FakeState, guild_id: str | None
+) -> tuple[list[Json], Json]:
+    """Build option objects; users, roles and channels (passed as objects) go in `resolved`."""
     if options is None:
-        return []
+        return [], {}
     if isinstance(options, list):
-        return options
-    built = []
+        return options, {}
+    built: list[Json] = []
+    resolved: dict[str, dict[str, Json]] = {}
     for name, value in options.items():
+        if isinstance(value, dict):
+            kind, section = _entity_kind(value)
+            resolved.setdefault(section, {})[value["id"]] = value
+            if kind == USER_OPTION and guild_id is not None:
+                member = state.member_of(guild_id, value["id"])
+                resolved.setdefault("members", {})[value["id"]] = {
+                    **{k: v for k, v in member.items() if k != "user"},
+                    "permissions": state.permissions_of(guild_id, value["id"]),
+                }
+            if kind == CHANNEL_OPTION:
+                resolved[section][value["id"]] = {**value, "permissions": p.ALL_PERMISSIONS}
+            built.append({"type": kind, "name": name, "value": value["id"]})
+            continue
         kind = next(code for cls, code in _OPTION_TYPES if isinstance(value, cls))
         built.append({"type": kind, "name": name, "value": value})
-    return built
+    return built, resolved
+
+
+def _entity_kind(value: Json) -> tuple[int, str]:
+    """Tell a user, role or channel object apart by the fields only it has."""
+    if "username" in value:
+        return USER_OPTION, "users"
+    if "permissions" in value and "hoist" in value:
+        return ROLE_OPTION, "roles"
+    if "type" in value:
+        return CHANNEL_OPTION, "channels"
+    raise ValueError(f"cannot tell what kind of object option {value!r} is")
 
 
 def _find_component(node: Any, custom_id: str) -> Json | None:

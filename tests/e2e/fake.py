@@ -113,9 +113,20 @@ class FakeDiscord(EventBuilders):
         """Create another guild before the bot connects (text channels default to general)."""
         return self.state.add_guild(name, members=members, channels=channels)
 
-    def add_role(self, guild_id: str, name: str, *, members: list[Json] | None = None) -> Json:
+    def add_channel(self, name: str, guild_id: str | None = None) -> Json:
+        """Add a text channel (the default guild unless told) before the bot connects."""
+        return self.state.add_channel(guild_id or self.guild_id, name)
+
+    def add_role(
+        self,
+        guild_id: str,
+        name: str,
+        *,
+        members: list[Json] | None = None,
+        permissions: int = 0,
+    ) -> Json:
         """Create a role (a mentor role, say) and give it to members, before the bot connects."""
-        return self.state.add_role(guild_id, name, members=members)
+        return self.state.add_role(guild_id, name, members=members, permissions=permissions)
 
     def channel_named(self, name: str, guild_id: str | None = None) -> Json:
         """Return a guild text channel by name (in the default guild unless told)."""

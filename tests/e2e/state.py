@@ -10,6 +10,8 @@ from typing import Any
 from tests.e2e import payloads as p
 from tests.e2e.payloads import Json
 
+ADMINISTRATOR = 1 << 3
+
 
 @dataclass
 class GuildState:
@@ -102,10 +104,25 @@ class FakeState:
         self.guilds[guild_id] = state
         return state.data
 
-    def add_role(self, guild_id: str, name: str, *, members: list[Json] | None = None) -> Json:
+    def add_channel(self, guild_id: str, name: str) -> Json:
+        """Add a text channel to a guild and return it."""
+        state = self.guilds[guild_id]
+        channel = p.text_channel(self.ids.next(), guild_id, name, position=len(state.channel_ids))
+        self.channels[channel["id"]] = channel
+        state.channel_ids.append(channel["id"])
+        return channel
+
+    def add_role(
+        self,
+        guild_id: str,
+        name: str,
+        *,
+        members: list[Json] | None = None,
+        permissions: int = 0,
+    ) -> Json:
         """Create a role in a guild, give it to some members, and return it."""
         roles = self.guilds[guild_id].roles
-        created = p.role(self.ids.next(), name, position=len(roles))
+        created = p.role(self.ids.next(), name, position=len(roles), permissions=str(permissions))
         roles.append(created)
         for person in members or []:
             self.member_of(guild_id, person["id"])["roles"].append(created["id"])
@@ -127,6 +144,19 @@ class FakeState:
         if user_id not in members:
             members[user_id] = p.member(self.users[user_id])
         return members[user_id]
+
+    def permissions_of(self, guild_id: str, user_id: str) -> str:
+        """A member's guild permissions: everything for the owner, else @everyone plus roles."""
+        state = self.guilds[guild_id]
+        if state.data["owner_id"] == user_id:
+            return p.ALL_PERMISSIONS
+        held = set(self.member_of(guild_id, user_id)["roles"]) | {guild_id}
+        bits = 0
+        for role in state.roles:
+            if role["id"] in held:
+                bits |= int(role["permissions"])
+        # Administrator implies every permission, as Discord computes it.
+        return p.ALL_PERMISSIONS if bits & ADMINISTRATOR else str(bits)
 
     def dm_channel_for(self, user_id: str) -> Json:
         """Return the one DM channel between the bot and a user, creating it on first use."""

@@ -173,8 +173,12 @@ async def test_global_sync_happens_once_per_change(
     puts = [r for r in fake_discord.requests if r.matches("PUT", r"/applications/\d+/commands$")]
     assert len(puts) == 1
     names = {c["name"] for c in puts[0].json}
-    assert names == {"coach", "debrief", "commitments", "help"}
-    assert all(c.get("contexts") == [0, 1] for c in puts[0].json)
+    assert names == {c.name for c in bot.tree.get_commands()}
+    assert {"coach", "debrief", "commitments", "help", "setup"} <= names
+    contexts = {c["name"]: c.get("contexts") for c in puts[0].json}
+    # Member commands work in the server and the DM; server administration only in the server.
+    assert contexts["coach"] == contexts["help"] == [0, 1]
+    assert contexts["setup"] == [0]
 
     await run_bot.restart(bot, MentorBot(settings))
     puts = [r for r in fake_discord.requests if r.matches("PUT", r"/applications/\d+/commands$")]

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from tests.e2e.fake import FakeDiscord
+from tests.fixtures_db import MIGRATION_HEAD
 
 
 async def test_run_serves_then_stops_cleanly_on_sigterm(
@@ -61,5 +62,5 @@ async def test_run_serves_then_stops_cleanly_on_sigterm(
     with sqlite3.connect(tmp_path / "data" / "mentorbot.db") as db:
         (revision,) = db.execute("SELECT version_num FROM alembic_version").fetchone()
         (stored,) = db.execute("SELECT value FROM bot_state").fetchone() or (None,)
-    assert revision == "0003"
+    assert revision == MIGRATION_HEAD
     assert stored is None or len(stored) == 64
