@@ -68,7 +68,6 @@ class Admin(commands.Cog):
             mentor_role_id=mentor_role.id,
             alerts_channel_id=alerts_channel.id,
             crisis_resources=crisis_resources,
-            by_user=interaction.user.id,
         )
         await interaction.response.send_message(describe_setup(setup), ephemeral=True)
 

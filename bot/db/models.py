@@ -260,6 +260,5 @@ class GuildConfig(Base):
     mentor_role_id: Mapped[int] = mapped_column(BigInteger)
     alerts_channel_id: Mapped[int] = mapped_column(BigInteger)
     crisis_resources: Mapped[str | None] = mapped_column(Text)
-    updated_by: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -93,7 +93,6 @@ class GuildService:
         mentor_role_id: int,
         alerts_channel_id: int,
         crisis_resources: str | None,
-        by_user: int,
     ) -> GuildSetup:
         """Store a server's set-up; blank crisis resources fall back to the default."""
         resources = (crisis_resources or "").strip() or None
@@ -107,7 +106,6 @@ class GuildService:
             "mentor_role_id": mentor_role_id,
             "alerts_channel_id": alerts_channel_id,
             "crisis_resources": resources,
-            "updated_by": by_user,
             "updated_at": now,
         }
         async with unit_of_work(self._sm) as s:

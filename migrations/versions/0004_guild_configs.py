@@ -28,7 +28,6 @@ def upgrade() -> None:
         sa.Column("mentor_role_id", sa.BigInteger(), nullable=False),
         sa.Column("alerts_channel_id", sa.BigInteger(), nullable=False),
         sa.Column("crisis_resources", sa.Text(), nullable=True),
-        sa.Column("updated_by", sa.BigInteger(), nullable=False),
         sa.Column("created_at", UTC_DATETIME, nullable=False),
         sa.Column("updated_at", UTC_DATETIME, nullable=False),
         sa.PrimaryKeyConstraint("guild_id", name=op.f("pk_guild_configs")),
