@@ -79,6 +79,49 @@ def test_guild_interaction_carries_member_and_required_fields() -> None:
     assert payload["channel"]["id"] == fake.channel_id
 
 
+def test_user_role_and_channel_options_are_resolved() -> None:
+    fake = FakeDiscord()
+    bob = fake.add_user("bob")
+    mentors = fake.add_role(fake.guild_id, "Mentors", members=[bob])
+    alerts = fake.add_channel("alerts")
+
+    payload = fake.make_slash_interaction(
+        fake.user,
+        fake.guild_id,
+        fake.channel_id,
+        "setup",
+        {"who": bob, "role": mentors, "where": alerts},
+    )
+
+    options = {o["name"]: (o["type"], o["value"]) for o in payload["data"]["options"]}
+    assert options == {
+        "who": (6, bob["id"]),
+        "role": (8, mentors["id"]),
+        "where": (7, alerts["id"]),
+    }
+    resolved = payload["data"]["resolved"]
+    assert resolved["users"][bob["id"]] == bob
+    assert resolved["members"][bob["id"]]["roles"] == [mentors["id"]]
+    assert "user" not in resolved["members"][bob["id"]]
+    assert resolved["roles"][mentors["id"]]["name"] == "Mentors"
+    assert resolved["channels"][alerts["id"]]["name"] == "alerts"
+
+
+def test_member_permissions_come_from_roles_and_ownership() -> None:
+    fake = FakeDiscord()
+    manage_guild, administrator = 1 << 5, 1 << 3
+    plain = fake.make_slash_interaction(fake.user, fake.guild_id, fake.channel_id, "x")
+    assert not int(plain["member"]["permissions"]) & (manage_guild | administrator)
+
+    owner = fake.make_slash_interaction(fake.state.owner, fake.guild_id, fake.channel_id, "x")
+    assert int(owner["member"]["permissions"]) & administrator
+
+    fake.add_role(fake.guild_id, "Admins", members=[fake.user], permissions=administrator)
+    promoted = fake.make_slash_interaction(fake.user, fake.guild_id, fake.channel_id, "x")
+    assert int(promoted["member"]["permissions"]) & manage_guild
+    assert promoted["channel"]["permissions"] == promoted["member"]["permissions"]
+
+
 def test_dm_interaction_carries_user_and_dm_channel() -> None:
     fake = FakeDiscord()
 
