@@ -24,6 +24,7 @@ from bot.services.clock import Clock, SystemClock
 from bot.services.coaching import CoachingService
 from bot.services.dispatch import Dispatcher
 from bot.services.guilds import GuildService
+from bot.services.privacy import PrivacyService
 from bot.services.reminders import ReminderActions, Reminders
 from bot.services.schedules import Planner, ScheduleService
 from bot.services.ticks import Ticks
@@ -33,7 +34,7 @@ from bot.ui.dm_port import DiscordDMs
 from bot.ui.threads import ThreadButton
 
 log = logging.getLogger(__name__)
-EXTENSIONS = ("cogs.admin", "cogs.coaching", "cogs.debrief", "cogs.general")
+EXTENSIONS = ("cogs.admin", "cogs.coaching", "cogs.debrief", "cogs.general", "cogs.privacy")
 SYNC_KEY = "command_tree_hash"
 DRAIN_SECONDS = 10.0
 
@@ -77,6 +78,7 @@ class MentorBot(commands.Bot):
         self._coaching: CoachingService | None = None
         self.schedules: ScheduleService
         self.setups: GuildService
+        self.privacy: PrivacyService
         self.reminder_actions: ReminderActions
         self.ticks = Ticks()
 
@@ -111,6 +113,7 @@ class MentorBot(commands.Bot):
         self.schedules = ScheduleService(sessions, clock=clock)
         self.reminder_actions = ReminderActions(sessions, clock=clock)
         self.setups = GuildService(sessions)
+        self.privacy = PrivacyService(sessions, clock=clock)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(CoachButton, ScaleSelect, ChoiceSelect, ThreadButton)

@@ -30,6 +30,7 @@ COMMANDS = (
     ("/coach resume", "carry on a paused conversation"),
     ("/coach end", "end the current conversation with a summary of what you said"),
     ("/coach frameworks", "what each framework is for"),
+    ("/privacy show|share|export|delete", "see, share, download or erase what I keep about you"),
     ("/help", "this message"),
 )
 IN_CONVERSATION = (

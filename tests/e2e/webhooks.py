@@ -113,6 +113,8 @@ class WebhookApi:
             stored = self.state.find_message(target.get("id", "")) or target
             if kind == UPDATE_MESSAGE:
                 self.state.edit_message(stored, data)
+            # For a component, @original is the message the component sits on, as on Discord.
+            record.original_id = stored.get("id")
             return stored
         if kind == MODAL:
             self.state.modals[data["custom_id"]] = data
