@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 
+import aiohttp
 import discord
 import pytest
 from discord import app_commands
@@ -242,3 +243,22 @@ async def test_runner_restores_discord_urls(fake_discord: FakeDiscord) -> None:
         await runner.start(TinyBot())
 
     assert before == (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+
+
+async def test_original_of_a_button_press_is_the_pressed_message(
+    fake_discord: FakeDiscord, run_bot: BotRunner, session: aiohttp.ClientSession
+) -> None:
+    await run_bot.start(TinyBot())
+    fake = fake_discord
+    ack = await fake.interact(
+        fake.make_slash_interaction(fake.user, fake.guild_id, fake.channel_id, "ping")
+    )
+    assert ack.message is not None
+    click = await fake.interact(fake.make_component_interaction(fake.user, ack.message, "ping:0"))
+
+    # After an in-place update, @original names the message the button is on, as on Discord.
+    url = f"{fake.api_base}/webhooks/{fake.application_id}/{click.record.payload['token']}"
+    async with session.patch(f"{url}/messages/@original", json={"content": "later"}) as resp:
+        assert resp.status == 200
+        assert (await resp.json())["id"] == ack.message["id"]
+    assert ack.message["content"] == "later"
