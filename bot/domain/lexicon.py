@@ -16,6 +16,12 @@ LEAD_INS = _list(
     "actually, anyway, maybe, perhaps, please, i guess, i mean"
 )
 
+# Listening sounds that, even with a rising "?", invite the member to go on rather than ask.
+BACKCHANNELS = _list("yeah, yep, yes, mm, mhm, mm-hmm, mm-hm, uh-huh, hmm, oh, ah, wow, really")
+
+# Set phrases that end in "?" without asking anything ("..., you know what?").
+RHETORICAL = r"(?:^|\W)(?:you know what|guess what|who knows)\W*$"
+
 # Fillers that open a sentence only when a comma follows them ("you know, ...").
 COMMA_LEAD_INS = _list(
     "you know, i mean, i guess, like, look, listen, can i ask, can i ask you, may i ask, "
@@ -50,12 +56,25 @@ LOOSE_SUBJECTS = SUBJECTS | frozenset(
 
 # "When you get home, ..." opens a time clause, not a question about when.
 SUBORDINATE = frozenset(_list("when, where, whenever, wherever"))
+# Words that keep a wh-word asking ("Where else ...?", "When exactly ...?").
+WH_MODIFIERS = frozenset(_list("else, exactly, about, abouts, now, then"))
+# Personal pronouns: after a wh-word they mark a clause inside a statement ("what you said").
+PRONOUNS = frozenset(_list("i, you, we, they, he, she, it"))
 
 # Ways of asking without a question word: "I wonder ...", "Could you tell me ...".
 WONDER = (
-    r"^i(?:'m| am| was|'d| would)?(?: just| really| kind of| sort of| also| still)? ?"
-    r"(?:wonder(?:ing|ed)?|curious(?: about)?|(?:like|love|be interested) to (?:know|hear|ask)"
-    r"|want(?:ed)? to (?:know|hear|ask)(?: you)?)\b[\s,]*(?P<rest>.*)$"
+    r"^i(?:'m| am| was|'d| would)?(?: just| really| kind of| sort of| also| still| first)? ?"
+    r"(?:wonder(?:ing|ed)?|curious(?: about)?|interested in (?:hearing|knowing|learning)"
+    r"|(?:(?:like|love|be interested|interested|want(?:ed)?) to (?:know|hear|ask|learn"
+    r"|understand)(?: you| from you)?)"
+    # "I wanted to check in and see how it went": only when a question word follows.
+    r"|(?:like|love|want(?:ed)?) to (?:find out|check in|check|see|explore)\b[^,.?]*?"
+    r"(?=\b(?:how|what|whether|if|where|when|why|which|who)\b))\b[\s,]*(?P<rest>.*)$"
+)
+# "I wonder if you could tell me ..." invites an account, not a yes or no.
+INDIRECT_INVITE = (
+    r"^(?:if|whether) you (?:could|can|would|might)(?: just)? (?:tell|share|describe|say more"
+    r"|talk|walk|explain|give me|fill me in|help me understand)\b"
 )
 ASKING_YOU = (
     r"(?:if |maybe )?you (?:could|can|might|would) (?:just )?(?:tell (?:me|us)|share|describe"
@@ -69,17 +88,27 @@ PSEUDO_CLEFT = r"^what\b[^,]*\b(?:is|was|'s)\b[^,]*\b(?:is|was)\b"
 # "And then what?", "You felt what?": a question word at the end still asks openly.
 TRAILING_WH = (
     r"\b(?:what|how|which|who|where|when)\W*$"
-    r"|\b(?:and|or|then|like|such as|so|of|about|with|to|for|by|in|on) (?:what|how|which|who)\b"
+    r"|\b(?:and|or|then|like|such as|so|of|about|with|to|for|by|in|on) (?:what|how|which|who)"
+    r"(?: \w+)?\W*$"
 )
+# A question left open at its end ("..., or?", "or what?") leaves the answer to the member.
+OPEN_ALTERNATIVE = r"\bor(?: what| anything else| something else| otherwise)?\W*$"
+
+# An aside after the question proper ("What helped, do you think?") does not close it.
+ASIDE = (
+    r"^(?:(?:do|would|did) you |you )?(?:think|say|reckon|guess|suppose|imagine|feel)\b"
+    r"(?: so)?\W*$|^if (?:any|anything|at all)\W*$|^(?:though|then|now|too|by the way)\W*$"
+)
+
+# Wh-questions that ask for a count or an amount, which MITI codes as closed.
+FACT_QUESTIONS = r"^how (?:many|much|often|long|old)\b(?! (?:more|else)\b)"
+
 # Yes/no forms that still ask for the member's own account ("Anything else?").
 OPEN_ENDED = (
     r"\bany(?:thing|one)? (?:else|other)\b|\b(?:any|an|a|some) (?:idea|ideas|thoughts?|sense"
     r"|feeling|picture) (?:of |about |on |as to )?(?:what|how|why|where|which|who)\b"
     r"|\bthought (?:at all )?about (?:what|how|why|where|which|who)\b"
 )
-# A full statement that ends in "?" ("It feels heavy?") rather than a fragment.
-DECLARATIVE = r"^(?:it|that|this|there|they|he|she|we|i)(?:'s|'re|'ve)? \w"
-
 # Openers that invite an open answer without a question mark.
 INVITATIONS = _list(
     "tell me, describe, walk me through, talk me through, say more, help me understand, "
@@ -155,6 +184,10 @@ ADVICE_PHRASES: tuple[str, ...] = (
     r"|quite |perfectly |really )?(?:normal|common|natural|typical|expected|usual)\b",
     r"\b(?:many|most|lots of|a lot of|plenty of) (?:people|managers|engineers|candidates"
     r"|new managers) (?:find|feel|struggle|have|go through|experience|do|say|tend)\b",
+    # "Most people in your position look for a mentor": what others do, offered as a model.
+    r"\b(?:most|many|lots of|a lot of|plenty of) (?:people|folks|managers|engineers|others)"
+    r" (?:in|at|like) (?:your|you|a) \w+",
+    r"\bhere(?:'s| is) (?:the|my|an|one|what) (?:answer|solution|fix|plan|trick|key|i'd do)\b",
     r"\b(?:according to|we know that|it's been shown|it has been shown|is linked to"
     r"|increases the risk|reduces the risk|is associated with)\b",
     r"\b(?:in my experience|my experience (?:is|was)|what i would do|what i'd do)\b",
@@ -174,7 +207,16 @@ ADVICE_PHRASES: tuple[str, ...] = (
     r"\b(?:here's|here is|here are) (?:what (?:to|you (?:should|could|can|need))"
     r"|what i(?:'d| would)|(?:a|an|my|one|some|a few) (?:tips?|ideas?|suggestions?|options?"
     r"|ways?|steps?|things))\b",
-    r"\b(?:one|another|the other) (?:thing|idea|option|way|step) (?:is|would be|you could|i'd)\b",
+    r"\b(?:one|another|the other) (?:thing|idea|option|way|step) (?:that )?(?:is|would be"
+    r"|you could|i'd|i would|i might|we could)\b",
+    # "A list is a good way to start": a means recommended, unless it gives back the
+    # member's own view ("You said a list is a good way to start").
+    r"^(?!.*\byou (?:said|mentioned|think|feel|find|found|told|believe|know)\b)"
+    r".*\b(?:is|are|'s|would be|could be|can be) (?:a |an |one )?(?:really |very )?(?:good|great"
+    r"|helpful|useful|effective|safe|simple|easy) (?:way|idea|option|strategy|tool|approach"
+    r"|step|habit|rule|place|thing) (?:to|for)\b",
+    r"\b(?:they|it|this|that|these|those)(?: \w+)? (?:really )?(?:needs?|has|have) to"
+    r" (?:stop|change|end|be (?:cut|stopped|reduced|changed))\b",
     r"\b(?:a couple of|some|another|an) (?:ideas?|suggestions?|tips?|options)\b",
     r"\bi(?:'m| am) (?:a bit |really |very |quite )?(?:concerned|worried) (?:about|that)\b",
     r"\bi have (?:a couple of |some |a few )?concerns\b",
@@ -214,14 +256,26 @@ ADVICE_QUESTIONS: tuple[str, ...] = (
     r"^what if you\b",
     r"^what if (?:we|i) (?:tried|try|started|start)\b",
     r"^how about (?:if|we|trying|you (?!\?)\w)(?!\w* (?:you )?(?:tell|share|describe|say)\b)",
-    r"^(?:what|how) about (?:trying|asking|talking|telling|setting|using|doing|making|taking"
-    r"|getting|going|starting|writing|scheduling|blocking|speaking|reaching)\b",
+    r"^(?:what|how) about (?:trying|asking|talking to|setting|using|making|taking|getting|starting"
+    r"|writing|scheduling|blocking|speaking to|reaching out)\b",
+    # "What about asking her?" puts forward an action; "What about driving?" names a topic.
+    r"^(?:what|how) about (?:just |maybe |simply |perhaps )?(?!being|feeling|thinking|knowing"
+    r"|wanting|looking back|seeing|sharing|telling|talking|describing|saying)\w+ing \w",
     r"^why (?:don't|not|wouldn't) you\b(?! (?:tell|share|fill|say|describe|talk me|walk me)\b)",
     r"^why not\b",
+    # Asking leave to share ("Would it help if I shared ...?") is a question, not advice yet.
     r"^(?:would|could|might|wouldn't|will) it (?:help|be (?:helpful|useful|worth|easier|better|"
-    r"a good idea|wise|possible)) (?:to|if)\b",
-    r"^(?:would|could|can) you (?:try|start|stop|consider|make|use|set|write|practice"
-    r"|practise|just)\b",
+    r"a good idea|wise|possible)) (?:to|if)\b(?! (?:i|we) \w+| (?:give|share|tell|show|offer"
+    r"|go over) (?:you|some)\b)",
+    r"^(?:would|could|can) you (?:maybe |perhaps |possibly |please )?(?:try|start|stop|consider"
+    r"|make|use|set|write|practice|practise|just|simply)\b",
+    r"^(?:would|could) you be (?:willing|open|able) to (?:try|start|stop|consider|cut|make|use"
+    r"|set|ask|talk|take|give|drop|switch)\b",
+    r"^(?:isn't|is) it (?:about )?time (?:to|you|for you)\b(?! to (?:talk|share|tell|look back))",
+    r"^(?:couldn't|can't) you\b(?! (?:tell|share|say|describe|see|feel)\b)",
+    r"^(?:wouldn't|shouldn't) you (?:just|simply|rather|want to|try|prefer)\b",
+    r"^(?:have you )?ever (?:thought of|thought about|considered|tried)\b"
+    r"(?! (?:what|how|where|when|who|which|whether|if)\b)",
     r"^(?:wouldn't|isn't|won't) it be (?:better|best|easier|smarter|wiser)\b",
     r"^do you think you (?:should|could try|might try|ought to|need to)\b",
     r"^shouldn't you\b",
@@ -229,6 +283,37 @@ ADVICE_QUESTIONS: tuple[str, ...] = (
     r"^(?:what|how) (?:would|do) you (?:think|feel) about (?:a plan|the idea"
     r"|(?!being|having|feeling|thinking|seeing|that|this|it\b|what|how|your|the)\w+ing)\b",
     r"^(?:could|should|can) you not\b",
+)
+
+# Pushes that make even an open question a suggestion ("What if you just asked her?").
+NUDGES: tuple[str, ...] = (
+    r"\bif you (?:just|simply|only) \w",
+    r"\b(?:from|than) (?:just|simply) \w+ing\b",
+    r"\b(?:you|we) (?:could|can|might) (?:just|simply)\b",
+    r"\bwhy not\b",
+)
+
+# Suggestions that turn a yes/no question into advice ("Maybe you could ask her?").
+QUESTION_SUGGESTIONS: tuple[str, ...] = (
+    r"\byou (?:could|might|may) (?:want|wish|like) to\b",
+    # "Is there someone you could call?" asks about the member's own options.
+    r"(?<!that )(?<!which )(?<!who )(?<!thing )(?<!one )(?<!body )(?<!how )(?<!what )"
+    r"\byou could "
+    r"(?!see|tell|feel|sense|hear|notice|think|remember|recall|imagine|name|say|share|describe"
+    r"|have\b|be\b|do\b)",
+    r"\byou (?:can|might|may) (?:try|start|consider|use|ask|talk|set|schedule|plan|write)\b",
+    r"\btry(?:ing)? (?:(?:to|not to|and) (?!think|remember|recall|imagine|picture)\w+"
+    r"|\w+ing|(?:a|an|the|some|this|that|another) \w+)\b",
+    r"\bworth (?:\w+ing|a try|a shot|it to)\b",
+    r"\bmake sense to\b",
+    r"\b(?:be|is) (?:a good idea|wise|smart|better|best) to\b",
+    r"\b(?:it|that|this) (?:can|could|may|might|would|will) (?:really )?help"
+    r" (?:to|if you|you to)\b",
+    # A thing put forward as the fix ("Wouldn't a list help?", "A short walk might help?").
+    r"\b(?:would|might|could|wouldn't|couldn't|won't) (?:a|an|some|more|less|fewer|another)\b"
+    r"[^?,]* (?:help|work)\b",
+    r"\b(?:a|an|some|more|less|fewer|another) \w+(?: \w+)? (?:might|would|could|will|can)"
+    r" (?:really )?(?:help|work)\b",
 )
 
 # Language that blames, orders or argues (T4).
@@ -304,6 +389,24 @@ REFLECTION_OPENERS = _list(
     "it looks like, so you, part of you, on one hand, on the one hand, you said, for you, "
     "what i'm hearing, i'm hearing, i hear, if i understand, if i'm hearing, "
     "what you're saying"
+)
+
+# Starts that give the member's view back even when the sentence ends with a rising "?".
+SUMMARY_OPENERS = _list(
+    "it sounds, sounds like, it seems, seems like, it looks like, what i'm hearing, i'm hearing, "
+    "i hear, if i understand, if i'm hearing, what you're saying, in other words, "
+    "on one hand, on the one hand, part of you, in your words, you said, you're saying"
+)
+
+# Words that report the member's own view: what follows them is theirs, not the coach's
+# advice ("So you feel you have to say yes").
+REPORT_FRAME = (
+    r"\byou(?:'re| are| were|'ve| have)?(?: really| still| just| also| kind of| sort of)? "
+    r"(?:feel(?:ing)?(?: like)?|felt(?: like)?|think(?:ing)?|thought|said|say(?:ing)?|mentioned"
+    r"|believe|told (?:me|us)|telling (?:me|us)|being told|been told|wonder(?:ing)?|worried"
+    r"|afraid|not sure|unsure|wish|hoping|hope|seem to think|noticed|reali[sz]ed?|decided"
+    r"|concerned|annoyed|want(?:ed)?|wanna)\b"
+    r"|\byou(?:'d| would) (?:really )?(?:like|love)\b"
 )
 
 # Weaker starts that make a reflection only when the sentence is about "you".

@@ -175,6 +175,10 @@ def test_open_questions(sentence: str) -> None:
         "How often does that happen?",
         "Okay?",
         "Sorry?",
+        # A bare statement with a rising "?" checks a fact; only a summing-up lead makes it a
+        # reflection.
+        "And it doesn't feel good?",
+        "You were surprised?",
     ],
 )
 def test_closed_questions(sentence: str) -> None:
@@ -300,7 +304,7 @@ def test_not_advice(sentence: str) -> None:
         "In your words: “too much, too fast”.",
         "That matters to you.",
         "So you feel stuck?",
-        "And it doesn't feel good?",
+        "It sounds like a lot to carry?",
     ],
 )
 def test_reflection(sentence: str) -> None:
@@ -529,3 +533,186 @@ def test_violation_is_frozen() -> None:
 )
 def test_check_question(text: str, expected: list[str]) -> None:
     assert rules(check_question(text)) == expected
+
+
+# --- rules added against the AnnoMI measurement (bench/guard_annomi.py) -------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Yeah?", "Oh, yeah?", "Mm-hmm?", "Uh-huh?", "Really?", "You know what?", "[inaudible]?"],
+)
+def test_listening_sounds_and_set_phrases_with_a_question_mark_do_not_ask(sentence: str) -> None:
+    assert not is_question(sentence)
+    assert classify_sentence(sentence) is OTHER
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # a repeated phrase or a cut-off start is read once
+        ("Can you- can you tell me about the launch?", OPEN),
+        ("Wha-wha-what helped most?", OPEN),
+        ("Do- do you want to stop?", CLOSED),
+        # a speaker who starts over means the last question
+        ("Is it-- what made you leave?", OPEN),
+        ("What was- did it work?", CLOSED),
+        # an aside after the question does not close it
+        ("What helped most, do you think?", OPEN),
+        ("How did it go, would you say?", OPEN),
+        # an alternative left open invites the member's own words
+        ("Do you feel relieved, or?", OPEN),
+        ("Was it the deadline or what?", OPEN),
+        ("Is that right or not?", CLOSED),
+        # a count or an amount has one short answer
+        ("How much time do you spend in meetings?", CLOSED),
+        ("How many people report to you?", CLOSED),
+        ("How much more confident do you feel now?", OPEN),
+        # a wh-word before its subject opens a clause, not a question
+        ("By Friday, when you meet her, the draft will be ready?", CLOSED),
+        ("By then, which you said is soon, you'll know?", CLOSED),
+        # a question can follow a lead-in clause, with or without its mark
+        ("Thinking about next week, what would you change.", OPEN),
+        ("Looking at the review, how did you feel about it", OPEN),
+        ("How much time have you spent on it.", CLOSED),
+        ("Which part of the talk did you enjoy.", OPEN),
+        # indirect questions
+        ("I wanted to check in and see how the launch went.", OPEN),
+        ("I'm really interested to know what you think.", OPEN),
+        ("I'm wondering if you could tell me about the move.", OPEN),
+        ("I'm wondering if you asked her.", CLOSED),
+        # bracketed notes are not words anyone said
+        ("[laughs] What happened next?", OPEN),
+    ],
+)
+def test_question_grammar(sentence: str, expected: SentenceKind) -> None:
+    assert is_question(sentence)
+    assert classify_sentence(sentence) is expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "What you said did it.",
+        "Is it--",
+        "Would you-",
+        "That was fun, which is great.",
+        "When you get there, you will know.",
+    ],
+)
+def test_statements_and_broken_starts_are_not_questions(sentence: str) -> None:
+    assert not is_question(sentence)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("So you feel stuck?", REFLECTION),
+        ("And so you left early?", REFLECTION),
+        ("It seems like the plan changed?", REFLECTION),
+        ("In other words, you want more say?", REFLECTION),
+        ("You were surprised?", CLOSED),
+        ("And your manager agreed?", CLOSED),
+        ("That would work for you?", CLOSED),
+    ],
+)
+def test_a_rising_statement_is_a_reflection_only_when_it_sums_up(
+    sentence: str, expected: SentenceKind
+) -> None:
+    assert is_question(sentence)
+    assert classify_sentence(sentence) is expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # advice disguised as a question: the model integration relies on these
+        "Have you considered asking your manager?",
+        "Have you thought about trying a weekly review?",
+        "Why not try a short walk?",
+        "What if you just told her?",
+        "What would happen if you just said no?",
+        "What stops you from just asking her?",
+        "How about just asking her?",
+        "What about blocking your mornings?",
+        "Maybe you could ask her?",
+        "You could just ask her, right?",
+        "Could you maybe try asking her?",
+        "Couldn't you just ask her?",
+        "Might it be worth talking to your manager?",
+        "Is it worth asking her?",
+        "Would it make sense to start with a smaller goal?",
+        "Do you think it would help to write it down?",
+        "Isn't it time to ask for help?",
+        "Don't you think you should rest?",
+        "Would you be willing to try a short walk each day?",
+        "Any chance you could delegate it?",
+        "Wouldn't a list help?",
+        "Perhaps a weekly review would help?",
+        "Ever thought of asking your lead?",
+        "Do you feel you could just stop?",
+        # statements
+        "The other thing I would do is call her.",
+        "A short list is a good way to start.",
+        "That habit needs to stop.",
+        "If you feel stuck, you should ask for help.",
+        "You feel stuck, so you should ask for help.",
+        "It sounds like you should rest.",
+        "Honestly, here is the fix: say no to the extra project.",
+        "Most engineers in your role ask for a mentor first.",
+    ],
+)
+def test_advice_in_disguise(sentence: str) -> None:
+    assert classify_sentence(sentence) is ADVICE
+    assert any(v.rule == "T3" for v in check_turn(sentence))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # the member's own view given back is not the coach's advice
+        ("So you feel you have to say yes.", REFLECTION),
+        ("You feel like you could make some changes.", REFLECTION),
+        ("You said a list is a good way to start.", REFLECTION),
+        # asking leave to share, or about the member's own options, is a question
+        ("Would it help if I shared what others have tried?", CLOSED),
+        ("Is there someone you could call?", CLOSED),
+        ("What about driving?", OPEN),
+        ("Try to think back, who was there?", OPEN),
+        ("What would be different if you were one point higher?", OPEN),
+        ("Is now a good time to talk?", CLOSED),
+        ("Does that help?", CLOSED),
+    ],
+)
+def test_not_advice_in_disguise(sentence: str, expected: SentenceKind) -> None:
+    assert classify_sentence(sentence) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # two questions in one turn, in every shape
+        ("What helped? What got in the way?", ["T1"]),
+        ("What helped, and did it last?", ["T2"]),
+        ("Tell me about the week. How did the launch go?", ["T1"]),
+        ("How did it go. What would you change.", ["T1"]),
+        ("What helped? Is it--", []),
+        # a list of steps
+        ("1. Block your mornings. 2. Say no to one meeting.", ["T3", "T3"]),
+        ("Here are a few ideas:\n1. A weekly review\n2. A walk at lunch", ["T3", "T3", "T3"]),
+        ("- rest more\n- ask for help\nWhat do you think?", ["T3", "T3"]),
+        # a diagnosis
+        ("It sounds like you have depression.", ["T7"]),
+        ("That sounds like burnout syndrome. What helps?", ["T7"]),
+        ("You might have ADHD. What do you make of that?", ["T7"]),
+        # advice in disguise next to a fine question
+        ("What if you just told her? What matters most?", ["T1", "T3"]),
+        ("You feel stuck, so you should ask. What would help?", ["T3", "T4"]),
+        # what the coach may send
+        ("So you feel stuck. What would help?", []),
+        ("It sounds like the week was long. What stood out?", []),
+        ("Yeah? What happened next?", []),
+    ],
+)
+def test_check_turn_catches_what_a_model_might_write(text: str, expected: list[str]) -> None:
+    assert rules(check_turn(text)) == expected
