@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import UserFacingError
+from bot.observability.interactions import OUTCOME_KEY, timed_command
 
 log = logging.getLogger(__name__)
 APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again shortly."
@@ -29,11 +30,14 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
     """Show a member-facing error, log anything else, and never fail while doing so."""
     original = getattr(error, "original", error)
     if isinstance(original, discord.NotFound) and original.code == UNKNOWN_INTERACTION:
+        interaction.extras[OUTCOME_KEY] = "expired"
         log.warning("interaction %s expired before it was answered", interaction.id)
         return
     if isinstance(original, UserFacingError):
+        interaction.extras[OUTCOME_KEY] = "refused"
         text = str(original)
     else:
+        interaction.extras[OUTCOME_KEY] = "error"
         log.error(
             "unhandled error in interaction %s (user %s)",
             interaction.id,
@@ -55,6 +59,12 @@ class MentorTree(app_commands.CommandTree[Any]):
     ) -> None:
         """Handle any error raised by a slash command."""
         await report_error(interaction, error)
+
+    async def _call(self, interaction: discord.Interaction[Any]) -> None:
+        """Run a command or autocomplete, timed and counted for /metrics and the log."""
+        # discord.py routes every application command and autocomplete through _call.
+        async with timed_command(interaction):
+            await super()._call(interaction)
 
     def fingerprint(self, guild: discord.abc.Snowflake | None = None) -> str:
         """A hash of the commands as Discord would receive them, to sync only on change."""

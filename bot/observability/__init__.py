@@ -1,0 +1,1 @@
+"""Metrics, health checks and their HTTP endpoint: what an operator sees of a running bot."""
