@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import sys
 from collections.abc import AsyncIterator
 from typing import TextIO
 
+from bot.config import Settings
 from bot.errors import UserFacingError
 from bot.services.coaching import CoachingService, CoachTurn, MemberRef
+from bot.services.llm import ModelCoach
 
 CONSOLE_GUILD = 0
 
@@ -23,6 +26,17 @@ def console_member(name: str) -> MemberRef:
     # A stable id per name, kept clear of real Discord snowflakes by the top bit pattern.
     digest = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big")
     return MemberRef(guild_id=CONSOLE_GUILD, user_id=digest >> 2, display_name=name)
+
+
+@contextlib.asynccontextmanager
+async def optional_model(settings: Settings) -> AsyncIterator[ModelCoach | None]:
+    """The model the settings turn on, the same as the bot's, closed afterwards; else None."""
+    model = ModelCoach.from_settings(settings)
+    try:
+        yield model
+    finally:
+        if model is not None:
+            await model.aclose()
 
 
 class ConsoleChat:

@@ -492,3 +492,14 @@ def safety_message(resources: str | None, *, mentors_told: bool = True) -> str:
         f"{help_text}\n\n"
         f"{after} You can pick this conversation up again whenever you choose."
     )
+
+
+def safety_reminder(resources: str | None, *, resuming: bool) -> str:
+    """Keep the help in reach when a member carries on, or stops, after a safety pause."""
+    help_text = resources.strip() if resources and resources.strip() else CRISIS_DEFAULT_RESOURCES
+    if resuming:
+        return (
+            "Welcome back. Whenever you need it, this help is still there for you:\n"
+            f"{help_text}\n\nHere is where we were."
+        )
+    return f"Whenever you need it, this help is still there for you:\n{help_text}"
