@@ -20,21 +20,38 @@ from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import upgrade
 from bot.db.uow import unit_of_work
 from bot.domain.frameworks import Catalogue
+from bot.observability.interactions import count_interaction
+from bot.observability.server import Observability
+from bot.services.alerts import SafetyAlerts
 from bot.services.clock import Clock, SystemClock
 from bot.services.coaching import CoachingService
+from bot.services.dashboard import DashboardService
 from bot.services.dispatch import Dispatcher
 from bot.services.guilds import GuildService
+from bot.services.llm import ModelCoach
+from bot.services.officehours import OfficeHoursService
 from bot.services.privacy import PrivacyService
+from bot.services.progress import ProgressService
 from bot.services.reminders import ReminderActions, Reminders
 from bot.services.schedules import Planner, ScheduleService
 from bot.services.ticks import Ticks
 from bot.tree import MentorTree
+from bot.ui.alerts import DiscordAlerts
 from bot.ui.components import ChoiceSelect, CoachButton, ScaleSelect
 from bot.ui.dm_port import DiscordDMs
 from bot.ui.threads import ThreadButton
 
 log = logging.getLogger(__name__)
-EXTENSIONS = ("cogs.admin", "cogs.coaching", "cogs.debrief", "cogs.general", "cogs.privacy")
+EXTENSIONS = (
+    "cogs.admin",
+    "cogs.coaching",
+    "cogs.debrief",
+    "cogs.general",
+    "cogs.privacy",
+    "cogs.dashboard",
+    "cogs.progress",
+    "cogs.officehours",
+)
 SYNC_KEY = "command_tree_hash"
 DRAIN_SECONDS = 10.0
 
@@ -55,6 +72,15 @@ def intents() -> discord.Intents:
     return wanted
 
 
+def shard_options(settings: Settings) -> dict[str, Any]:
+    """discord.py's shard arguments: one shard of several, or every shard of SHARD_COUNT."""
+    if settings.shard_id is not None:
+        return {"shard_id": settings.shard_id, "shard_count": settings.shard_count}
+    if isinstance(settings.shard_count, int):
+        return {"shard_count": settings.shard_count}
+    return {}  # one shard, or "auto": the count Discord advises at login
+
+
 class MentorBot(commands.Bot):
     """The coaching bot: services are built in setup_hook, never at import or on_ready."""
 
@@ -70,6 +96,7 @@ class MentorBot(commands.Bot):
             # Every command works in servers and in the DM with the bot.
             allowed_contexts=discord.app_commands.AppCommandContext(guild=True, dm_channel=True),
             allowed_installs=discord.app_commands.AppInstallationType(guild=True),
+            **shard_options(settings),
         )
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
@@ -78,9 +105,16 @@ class MentorBot(commands.Bot):
         self._coaching: CoachingService | None = None
         self.schedules: ScheduleService
         self.setups: GuildService
+        self.progress: ProgressService
+        self.dashboard: DashboardService
         self.privacy: PrivacyService
+        self.officehours: OfficeHoursService
         self.reminder_actions: ReminderActions
+        self.model: ModelCoach | None = None
+        self.alerts: SafetyAlerts | None = None
         self.ticks = Ticks()
+        self.observability: Observability | None = None
+        self.add_listener(count_interaction, "on_interaction")
 
     @property
     def coaching(self) -> CoachingService:
@@ -92,9 +126,13 @@ class MentorBot(commands.Bot):
     async def setup_hook(self) -> None:
         """Open the database, load cogs and persistent components, sync, start the ticks."""
         sessions = await self.prepare()
+        if self.alerts is not None:
+            # Every process delivers safety alerts, whether or not it runs the scheduler.
+            self.alerts.start(DiscordAlerts(self))
         await self.sync_if_changed()
         if self.settings.scheduler_enabled:
             self._start_ticks(sessions)
+        await self._start_observability()
         # Start-up leaves ~130,000 long-lived objects; a full collection over them stalls the
         # event loop for 60-120 ms. Freezing them keeps later collections short.
         gc.freeze()
@@ -107,13 +145,25 @@ class MentorBot(commands.Bot):
         sessions = create_sessionmaker(self.engine)
         zone = self.settings.default_timezone
         clock = self.clock
+        self.setups = GuildService(sessions)
+        # OPENAI_API_KEY or OPENAI_BASE_URL turns the model on; without them it stays None.
+        self.model = ModelCoach.from_settings(self.settings)
+        self.alerts = SafetyAlerts(sessions, self.catalogue, setups=self.setups, clock=clock)
         self._coaching = CoachingService(
-            sessions, self.catalogue, clock=clock, default_timezone=zone
+            sessions,
+            self.catalogue,
+            clock=clock,
+            default_timezone=zone,
+            model=self.model,
+            alerts=self.alerts,
         )
         self.schedules = ScheduleService(sessions, clock=clock)
         self.reminder_actions = ReminderActions(sessions, clock=clock)
-        self.setups = GuildService(sessions)
+        self.progress = ProgressService(sessions, clock=clock)
+        self.dashboard = DashboardService(sessions, self.progress, clock=clock)
         self.privacy = PrivacyService(sessions, clock=clock)
+        self.officehours = OfficeHoursService(sessions, clock=clock)
+        self.dashboard.add_section(self.officehours.weekly.dashboard_section)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(CoachButton, ScaleSelect, ChoiceSelect, ThreadButton)
@@ -128,13 +178,30 @@ class MentorBot(commands.Bot):
             DiscordDMs(self),
             Reminders(sessions).compose,
             clock=self.clock,
-            rate=self.settings.send_rate,
+            # Each process sending scheduled DMs takes its share of the bot's send budget.
+            rate=self.settings.process_send_rate,
             lease=timedelta(seconds=self.settings.outbox_lease_seconds),
         )
-        self.ticks.start(planner.tick, sender.run_once, planner_every=self.settings.planner_seconds)
+        every = self.settings.planner_seconds
+        # Office hours open and close on the minute: their tick runs at least every 10 seconds.
+        office: Any = self.get_cog("OfficeHours")
+        extra = {"officehours": (office.tick, min(every, 10.0))} if office else {}
+        self.ticks.start(planner.tick, sender.run_once, planner_every=every, extra=extra)
+
+    async def _start_observability(self) -> None:
+        """Serve /healthz and /metrics when HEALTH_PORT is set."""
+        port = self.settings.health_port
+        if port is None:
+            return
+        observability = Observability.for_bot(self, port=port)
+        await observability.start()
+        self.observability = observability
 
     async def sync_if_changed(self) -> None:
         """Sync to the test guild every start; globally only when the commands changed."""
+        if not self.settings.runs_shard_zero:
+            # Several processes run the same commands: the one holding shard 0 syncs them.
+            return
         tree: MentorTree = self.tree  # type: ignore[assignment]
         guild_id = self.settings.discord_guild_id
         if guild_id:
@@ -154,7 +221,12 @@ class MentorBot(commands.Bot):
 
     async def close(self) -> None:
         """Stop the ticks, close the gateway, then the database: nothing is left half-written."""
+        if self.observability is not None:
+            await self.observability.stop()
+            self.observability = None
         await self.ticks.stop()
+        if self.alerts is not None:
+            await self.alerts.stop()
         await super().close()
         if self._coaching is not None:
             try:
@@ -162,6 +234,9 @@ class MentorBot(commands.Bot):
                     await self._coaching.drain()
             except TimeoutError:
                 log.warning("closing with coaching turns still in progress")
+        if self.model is not None:
+            await self.model.aclose()
+            self.model = None
         if self.engine is not None:
             await self.engine.dispose()
             self.engine = None
@@ -171,10 +246,21 @@ class MentorBot(commands.Bot):
         log.info("connected as %s to %d servers", self.user, len(self.guilds))
 
 
+class ShardedMentorBot(MentorBot, commands.AutoShardedBot):
+    """The same bot running every shard in one process (SHARD_COUNT without SHARD_ID)."""
+
+
+def make_bot(settings: Settings) -> MentorBot:
+    """Build the bot the sharding settings ask for."""
+    if settings.shard_id is None and settings.shard_count is not None:
+        return ShardedMentorBot(settings)
+    return MentorBot(settings)
+
+
 async def serve(settings: Settings) -> None:
     """Run the bot until it is closed or the process gets SIGTERM or SIGINT."""
     point_at(settings)
-    bot = MentorBot(settings)
+    bot = make_bot(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -206,7 +292,8 @@ def run_bot(settings: Settings) -> int:
 async def sync_commands(settings: Settings) -> int:
     """Log in over REST only, sync the command tree and record its hash."""
     point_at(settings)
-    bot = MentorBot(settings)
+    # A one-off sync serves no /healthz: the running bot may hold the port already.
+    bot = MentorBot(settings.model_copy(update={"health_port": None}))
     token = settings.discord_token.get_secret_value() if settings.discord_token else ""
     async with bot:
         await bot.login(token)  # login runs setup_hook, which syncs when needed

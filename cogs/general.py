@@ -31,6 +31,21 @@ COMMANDS = (
     ("/coach end", "end the current conversation with a summary of what you said"),
     ("/coach frameworks", "what each framework is for"),
     ("/privacy show|share|export|delete", "see, share, download or erase what I keep about you"),
+    ("/progress", "your goals, commitments, debrief streak and stress chart (only you see it)"),
+    (
+        "/dashboard [member] [export]",
+        "mentors: the cohort at a glance, one sharing member's progress, or a CSV",
+    ),
+    (
+        "/officehours join|leave|queue",
+        "office hours: take a place in the queue (I'll ask what you'd like from the session), "
+        "leave it, or see your place",
+    ),
+    ("/officehours remind on|off", "a DM an hour before weekly office hours"),
+    (
+        "/officehours open|next|close|schedule",
+        "mentors: open office hours here, take the next member, close, or set a weekly time",
+    ),
     ("/help", "this message"),
 )
 IN_CONVERSATION = (

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -177,7 +178,7 @@ class BotState(Base):
 
 
 SCHEDULE_KINDS = ("debrief",)
-OUTBOX_KINDS = ("debrief", "nudge", "checkin")
+OUTBOX_KINDS = ("debrief", "nudge", "checkin", "oh_reminder", "oh_followup", "oh_closed")
 OUTBOX_STATUSES = ("pending", "sent", "undeliverable", "expired", "cancelled")
 
 
@@ -262,3 +263,127 @@ class GuildConfig(Base):
     crisis_resources: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+# --- office hours ----------------------------------------------------------------------------
+OFFICE_HOURS_STATUSES = ("open", "closed")
+# waiting -> called (with a mentor) -> done; or waiting -> left, or waiting -> missed at closing.
+OFFICE_HOURS_ENTRY_STATUSES = ("waiting", "called", "done", "left", "missed")
+OFFICE_HOURS_QUEUED = ("waiting", "called")
+QUEUED_PREDICATE = _in("status", OFFICE_HOURS_QUEUED)
+
+
+class OfficeHoursSchedule(Base):
+    """Weekly office hours in a channel: the card opens by itself at a time on a mentor's clock."""
+
+    __tablename__ = "office_hours_schedules"
+    __table_args__ = (
+        # Named by hand: the conventional name is longer than PostgreSQL's 63 characters.
+        UniqueConstraint(
+            "guild_id", "channel_id", "weekday", "local_time", name="uq_office_hours_schedules_slot"
+        ),
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint("duration_minutes > 0", name="duration_positive"),
+        Index(None, "next_open_utc"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    channel_id: Mapped[int] = mapped_column(BigInteger)
+    voice_channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    topic: Mapped[str | None] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    weekday: Mapped[int] = mapped_column(Integer)
+    local_time: Mapped[str] = mapped_column(String(5))  # "HH:MM" on the mentor's wall clock
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    next_open_utc: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The occurrence whose reminders are queued already, so each is queued once.
+    reminded_key: Mapped[str | None] = mapped_column(String(40))
+    created_by_member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OfficeHours(Base):
+    """One sitting of office hours: its card in a channel, open until it closes."""
+
+    __tablename__ = "office_hours"
+    __table_args__ = (
+        CheckConstraint(_in("status", OFFICE_HOURS_STATUSES), name="status"),
+        # A scheduled sitting opens once per occurrence, however many ticks see it due.
+        UniqueConstraint("schedule_id", "occurrence_key"),
+        Index(None, "guild_id", "status"),
+        Index(None, "status", "closes_at"),
+        # Button custom_ids carry the id: a deleted id must never come back.
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    channel_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    voice_channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    topic: Mapped[str | None] = mapped_column(String(200))
+    opened_by_member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    schedule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("office_hours_schedules.id", ondelete="SET NULL")
+    )
+    occurrence_key: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(8), default="open", server_default="open")
+    # The status the card shows; a tick brings the card in line when they differ.
+    card_status: Mapped[str | None] = mapped_column(String(8))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OfficeHoursEntry(Base):
+    """A member's place in an office-hours queue, with what they wrote to prepare."""
+
+    __tablename__ = "office_hours_entries"
+    __table_args__ = (
+        CheckConstraint(_in("status", OFFICE_HOURS_ENTRY_STATUSES), name="status"),
+        # A member is in a queue once while waiting or being seen; they may join again later.
+        Index(
+            None,
+            "office_hours_id",
+            "member_id",
+            unique=True,
+            sqlite_where=text(QUEUED_PREDICATE),
+            postgresql_where=text(QUEUED_PREDICATE),
+        ),
+        Index(None, "office_hours_id", "status"),
+        Index(None, "member_id"),
+        Index(None, "mentor_member_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    # The queue is in id order: ids are handed out in the order members joined.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    office_hours_id: Mapped[int] = mapped_column(ForeignKey("office_hours.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    mentor_member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(String(8), default="waiting", server_default="waiting")
+    goal: Mapped[str] = mapped_column(Text)
+    tried: Mapped[str | None] = mapped_column(Text)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OfficeHoursReminder(Base):
+    """A member who asked for a DM an hour before their server's scheduled office hours."""
+
+    __tablename__ = "office_hours_reminders"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -13,6 +13,7 @@ from bot.db.models import CoachingSession, Commitment, Member, OutboxMessage
 from bot.db.uow import unit_of_work
 from bot.domain.reminders import DEBRIEF, NUDGE, checkin_text
 from bot.errors import UserFacingError
+from bot.services import officehours_weekly
 from bot.services.clock import Clock
 from bot.services.coaching import MemberRef
 from bot.services.ports import Button, OutgoingDM
@@ -60,6 +61,8 @@ class Reminders:
                 return await self._nudge(s, row)
             if row.kind == "checkin":
                 return await self._checkin(s, row)
+            if row.kind in officehours_weekly.KINDS:
+                return await officehours_weekly.compose(s, row)
         raise ValueError(f"unknown outbox kind {row.kind!r}")
 
     async def _nudge(self, s: AsyncSession, row: OutboxMessage) -> OutgoingDM | None:

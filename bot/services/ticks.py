@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -30,13 +30,28 @@ class Ticks:
         self._scheduler: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[object]] = set()
         self.last_tick: dict[str, datetime] = {}
+        # Read by the health check: when ticking began, how often each job runs, and which
+        # job is mid-pass (a long send pass is busy, not stuck).
+        self.started_at: datetime | None = None
+        self.intervals: dict[str, float] = {}
+        self.running_since: dict[str, datetime] = {}
 
-    def start(self, planner: Work, sender: Work, *, planner_every: float = 30.0) -> None:
-        """Start both jobs; a job still running when its next turn comes is skipped."""
+    def start(
+        self,
+        planner: Work,
+        sender: Work,
+        *,
+        planner_every: float = 30.0,
+        extra: Mapping[str, tuple[Work, float]] | None = None,
+    ) -> None:
+        """Start both jobs (and any `extra` ones: name -> (work, seconds)); never overlapping."""
         logging.getLogger("apscheduler.scheduler").addFilter(_SKIP_NOISE)
         scheduler = AsyncIOScheduler(timezone=UTC)
         now = datetime.now(UTC)
-        for name, work, every in (("planner", planner, planner_every), ("sender", sender, 1.0)):
+        self.started_at = now
+        jobs = {"planner": (planner, planner_every), "sender": (sender, 1.0), **(extra or {})}
+        self.intervals = {name: every for name, (_, every) in jobs.items()}
+        for name, (work, every) in jobs.items():
             scheduler.add_job(
                 self._guarded(name, work),
                 "interval",
@@ -54,12 +69,14 @@ class Ticks:
             task = asyncio.current_task()
             if task is not None:
                 self._running.add(task)  # type: ignore[arg-type]
+            self.running_since[name] = datetime.now(UTC)
             try:
                 await work()
                 self.last_tick[name] = datetime.now(UTC)
             except Exception:  # a failed tick is logged; the next one tries again
                 log.exception("%s tick failed", name)
             finally:
+                self.running_since.pop(name, None)
                 if task is not None:
                     self._running.discard(task)  # type: ignore[arg-type]
 

@@ -26,7 +26,7 @@ from bot.domain.reflect import match_options
 
 SHIPPED_FILES = sorted(builtin_dir().glob("*.toml"))
 CATALOGUE = Catalogue.load()
-UNLISTED = ("commitment_checkin",)
+UNLISTED = ("commitment_checkin", "officehours_followup")
 
 # ---------------------------------------------------------------------------- shipped files
 

@@ -35,12 +35,15 @@ from bot.db.models import (
     GuildConfig,
     Member,
     MemberSchedule,
+    OfficeHours,
+    OfficeHoursEntry,
+    OfficeHoursReminder,
+    OfficeHoursSchedule,
     OutboxMessage,
     SafetyEvent,
     StressScore,
     Turn,
 )
-from bot.db.uow import write_gate
 from bot.domain.frameworks import Catalogue
 from bot.errors import NoOpenConversation, UserFacingError
 from bot.services.clock import FixedClock
@@ -55,7 +58,7 @@ from bot.services.privacy import (
     jsonable,
 )
 from bot.ui import privacy as words
-from tests.fixtures_db import sqlite_url
+from tests.fixtures_db import hold_writes, sqlite_url
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ALICE, BOB = 412345678901234567, 498765432109876543
@@ -175,6 +178,50 @@ async def seed(sm: async_sessionmaker[AsyncSession]) -> dict[str, int]:
                 SafetyEvent(member_id=BOB_A, session_id=his.id, concerns="unsafe_home", rules="r2"),
             ]
         )
+        # Office hours: Alice mentors (schedule, sitting, Bob's turn) and waits in the queue.
+        weekly = OfficeHoursSchedule(
+            guild_id=GUILD_A,
+            channel_id=7,
+            timezone="UTC",
+            weekday=1,
+            local_time="18:00",
+            duration_minutes=60,
+            next_open_utc=NOW,
+            created_by_member_id=ALICE_A,
+        )
+        s.add(weekly)
+        await s.flush()
+        sitting = OfficeHours(
+            guild_id=GUILD_A,
+            channel_id=7,
+            opened_by_member_id=ALICE_A,
+            schedule_id=weekly.id,
+            opened_at=NOW,
+            closes_at=NOW + timedelta(hours=1),
+        )
+        s.add(sitting)
+        await s.flush()
+        s.add_all(
+            [
+                OfficeHoursEntry(
+                    office_hours_id=sitting.id,
+                    member_id=ALICE_A,
+                    goal="my promotion",
+                    joined_at=NOW,
+                ),
+                OfficeHoursEntry(
+                    office_hours_id=sitting.id,
+                    member_id=BOB_A,
+                    mentor_member_id=ALICE_A,
+                    status="called",
+                    goal="two offers",
+                    joined_at=NOW,
+                    called_at=NOW,
+                ),
+                OfficeHoursReminder(member_id=ALICE_A),
+                OfficeHoursReminder(member_id=BOB_A),
+            ]
+        )
     return ids
 
 
@@ -265,8 +312,15 @@ async def test_export_holds_every_row_and_erase_leaves_no_trace(
         for table, rows in exported["tables"].items()
         for row in rows
     }
+    pointing = {
+        (table, tuple(row[c.name] for c in Base.metadata.tables[table].primary_key.columns))
+        for table, rows in exported["references"].items()
+        for row in rows
+    }
     for table, key in found_before:
-        assert (table, key) in exported_rows, f"{table} {key} holds Alice's id but was not exported"
+        assert (table, key) in exported_rows or (table, key) in pointing, (
+            f"{table} {key} holds Alice's id but was not exported"
+        )
     for (table, key), row in exported_rows.items():
         assert before[table][key] == row
     # Turns hold no id of hers; they are hers through her conversations.
@@ -283,7 +337,12 @@ async def test_export_holds_every_row_and_erase_leaves_no_trace(
     assert erasure.deleted == {
         table: len(rows) for table, rows in exported["tables"].items() if rows
     }
-    assert erasure.cleared == {"commitments": 1}
+    assert erasure.cleared == {
+        "commitments": 1,
+        "office_hours": 1,
+        "office_hours_entries": 1,
+        "office_hours_schedules": 1,
+    }
 
     after = await snapshot(sessionmaker)
     assert scan(after, ALICE_NUMBERS) == set()
@@ -292,6 +351,14 @@ async def test_export_holds_every_row_and_erase_leaves_no_trace(
         for table, rows in before.items()
     }
     expected["commitments"][(bobs_pointer[0]["id"],)]["session_id"] = None
+    for table, column in (
+        ("office_hours", "opened_by_member_id"),
+        ("office_hours_schedules", "created_by_member_id"),
+        ("office_hours_entries", "mentor_member_id"),
+    ):
+        for row in expected[table].values():
+            if row[column] == ALICE_A:
+                row[column] = None
     assert after == expected  # Bob, the server set-up and the bot's state are untouched
     again = await service.export(ALICE)
     assert again["tables"] == {table: [] for table in exported["tables"]}
@@ -314,8 +381,15 @@ async def test_summary_counts_only_the_users_own_rows(
         "member_schedules": 1,
         "outbox": 1,
         "safety_events": 1,
+        "office_hours_entries": 1,
+        "office_hours_reminders": 1,
     }
-    assert summary.references == {"commitments": 1}
+    assert summary.references == {
+        "commitments": 1,
+        "office_hours": 1,
+        "office_hours_entries": 1,
+        "office_hours_schedules": 1,
+    }
     assert summary.sharing == [Sharing(GUILD_A, False, False), Sharing(GUILD_B, False, False)]
     bob = await service.summary(BOB)
     assert bob.counts["members"] == 1
@@ -522,7 +596,7 @@ async def test_erasure_waits_for_a_turn_in_flight_and_takes_its_rows_too(
     ref = MemberRef(guild_id=GUILD_A, user_id=ALICE, display_name="alice")
     turn = await coaching.start(ref, "grow")
     service = PrivacyService(sessionmaker)
-    async with write_gate(sessionmaker):
+    async with hold_writes(sessionmaker, ALICE):
         # The turn queues first at the write gate, the erasure right behind it.
         reply = asyncio.create_task(coaching.reply(turn.session_id, ALICE, "I want to lead"))
         await asyncio.sleep(0.05)
@@ -544,7 +618,7 @@ async def test_a_turn_queued_behind_an_erasure_fails_gracefully(
     ref = MemberRef(guild_id=GUILD_A, user_id=ALICE, display_name="alice")
     turn = await coaching.start(ref, "grow")
     service = PrivacyService(sessionmaker)
-    async with write_gate(sessionmaker):
+    async with hold_writes(sessionmaker, ALICE):
         erase = asyncio.create_task(service.erase(ALICE))
         await asyncio.sleep(0.05)
         reply = asyncio.create_task(coaching.reply(turn.session_id, ALICE, "I want to lead"))
