@@ -22,31 +22,44 @@ ABOUT = (
     "If you are in danger or thinking about harming yourself, contact your local emergency "
     "number or a crisis line now, and tell someone you trust."
 )
-COMMANDS = (
+# Grouped so each embed field stays well inside Discord's 1,024-character limit.
+COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
-        "/coach start",
-        "start a conversation in your DMs (pick a framework, add a topic if you like)",
+        "Coaching",
+        (
+            ("/coach start", "start a conversation in your DMs (pick a framework, add a topic)"),
+            ("/coach resume", "carry on a paused conversation"),
+            ("/coach end", "end the current conversation with a summary of what you said"),
+            ("/coach frameworks", "what each framework is for"),
+            ("/debrief schedule|now|pause|resume|off", "your weekly stress debrief by DM"),
+            ("/commitments", "the steps you chose, to mark done or drop"),
+            ("/progress", "goals, commitments, debrief streak and stress chart (only you see it)"),
+        ),
     ),
-    ("/coach resume", "carry on a paused conversation"),
-    ("/coach end", "end the current conversation with a summary of what you said"),
-    ("/coach frameworks", "what each framework is for"),
-    ("/privacy show|share|export|delete", "see, share, download or erase what I keep about you"),
-    ("/progress", "your goals, commitments, debrief streak and stress chart (only you see it)"),
     (
-        "/dashboard [member] [export]",
-        "mentors: the cohort at a glance, one sharing member's progress, or a CSV",
+        "Office hours",
+        (
+            ("/officehours join|leave|queue", "take a place in the queue, leave it, or see it"),
+            ("/officehours remind on|off", "a DM an hour before weekly office hours"),
+        ),
     ),
     (
-        "/officehours join|leave|queue",
-        "office hours: take a place in the queue (I'll ask what you'd like from the session), "
-        "leave it, or see your place",
+        "Your data",
+        (
+            ("/privacy show", "what I keep about you and who can see it"),
+            ("/privacy share", "whether mentors see your progress (and, separately, transcripts)"),
+            ("/privacy export|delete", "get everything as a file, or erase it all"),
+        ),
     ),
-    ("/officehours remind on|off", "a DM an hour before weekly office hours"),
     (
-        "/officehours open|next|close|schedule",
-        "mentors: open office hours here, take the next member, close, or set a weekly time",
+        "Mentors and administrators",
+        (
+            ("/dashboard [member] [export]", "the cohort at a glance, one member who shares, CSV"),
+            ("/officehours open|next|close|schedule", "run office hours in a channel"),
+            ("/setup", "administrators: choose the mentor role, alerts channel, crisis lines"),
+            ("/help", "this message"),
+        ),
     ),
-    ("/help", "this message"),
 )
 IN_CONVERSATION = (
     "Answer by typing in the DM. The buttons under each question let you skip it, pause "
@@ -58,9 +71,9 @@ IN_CONVERSATION = (
 def help_embed() -> discord.Embed:
     """What the bot is, what it is not, and its commands."""
     embed = discord.Embed(title="Mentoring coach", description=ABOUT, colour=BRAND)
-    embed.add_field(
-        name="Commands", value="\n".join(f"`{c}` {what}" for c, what in COMMANDS), inline=False
-    )
+    for section, commands_in in COMMANDS:
+        value = "\n".join(f"`{c}` {what}" for c, what in commands_in)
+        embed.add_field(name=section, value=value, inline=False)
     embed.add_field(name="During a conversation", value=IN_CONVERSATION, inline=False)
     return embed
 
