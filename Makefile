@@ -27,8 +27,16 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy bot/domain
 
+# The database the tests run on: sqlite (the default) or postgresql. PostgreSQL uses the
+# server in TEST_DATABASE_URL when set, else a throwaway one that .ci/postgres starts and stops.
+DB ?= sqlite
+
 test: lint typecheck
-	$(BIN)/pytest
+	@case "$(DB)" in \
+		sqlite) echo "pytest on SQLite"; env -u TEST_DATABASE_URL $(BIN)/pytest ;; \
+		postgresql) echo "pytest on PostgreSQL"; .ci/postgres run $(BIN)/pytest ;; \
+		*) echo "DB must be sqlite or postgresql, not '$(DB)'" >&2; exit 2 ;; \
+	esac
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff format .

@@ -2,6 +2,7 @@
 
 Usage: python bench/debrief_dispatch.py [--members 10000] [--send-rate 40] [--planner-seconds 5]
            [--lease 60] [--global-rate 50] [--no-spec] [--no-tracemalloc] [--gc-freeze]
+           [--database-url postgresql://USER@HOST:PORT/DB]
 
 A. The scheduled path, end to end. FakeDiscord (global limit 50 requests/s per token) runs in
    its own process on 127.0.0.1, as Discord is another machine: its request handling, spec
@@ -22,6 +23,12 @@ A. The scheduled path, end to end. FakeDiscord (global limit 50 requests/s per t
    Every garbage collection in the bot process is timed, and each stall over 20 ms is listed
    with the collections it overlaps. `--gc-freeze` calls gc.freeze() once the bot is ready,
    to show what that one change would do; the fake's process always freezes its start-up heap.
+
+   With --database-url, part A runs a second time on PostgreSQL, after the SQLite run and
+   printed beside it: the bench creates a scratch database on that server (the role needs
+   CREATEDB), migrates it, copies the seeded rows into it, and drops it at the end. The second
+   run gets a fresh fake process (its own users, channels and nonce memory); the copied members
+   are moved onto those users, so the bot does the same work on both databases.
 
 B. Start-up and memory, each in a fresh process: one APScheduler 3 CronTrigger job per member
    in a SQLAlchemyJobStore (sqlite file), against our schedule rows and planner tick. Time and
@@ -71,14 +78,19 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import apscheduler
+import asyncpg
 import discord
 import sqlalchemy
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import insert, select, text
+from sqlalchemy.engine import make_url
 
 from bench.dialogue_turn import percentile
 from bot.client import MentorBot
+from bot.config import Settings, normalise_database_url
+from bot.db.base import Base
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import upgrade
 from bot.domain import schedule as rules
@@ -87,9 +99,10 @@ from bot.services.coaching import MemberRef
 from bot.services.schedules import Planner, ScheduleService
 from tests.e2e.fake import FakeDiscord
 from tests.e2e.harness import BotRunner
-from tests.e2e.member import bot_settings
 from tests.e2e.recording import RecordedRequest
 from tests.e2e.spec import SpecUnavailableError, SpecValidator
+from tests.fixtures_db import query as db_rows
+from tests.fixtures_db import sqlite_url
 
 ZONES = (
     "UTC",
@@ -390,7 +403,7 @@ def _peak_in_window(times: list[float], width: float) -> int:
 
 
 class RemoteFake:
-    """The bot process's handle on the fake: the attributes BotRunner and bot_settings read."""
+    """The bot process's handle on the fake: the attributes BotRunner reads, and the token."""
 
     def __init__(self, conn: Connection, world: FakeWorld) -> None:
         self._conn = conn
@@ -662,9 +675,9 @@ def query(db: Path | str, sql: str, *params: object) -> list[Any]:
         return conn.execute(sql, params).fetchall()
 
 
-def count_enqueued(db: Path) -> int:
+def count_enqueued(url: str) -> int:
     """Count the debrief rows the planner has written so far."""
-    return int(query(db, "SELECT count(*) FROM outbox WHERE kind = 'debrief'")[0][0])
+    return int(db_rows(url, "SELECT count(*) FROM outbox WHERE kind = 'debrief'")[0][0])
 
 
 async def sample_heartbeats(bot: MentorBot, into: list[float]) -> None:
@@ -679,33 +692,35 @@ async def sample_heartbeats(bot: MentorBot, into: list[float]) -> None:
 
 
 async def watch(
-    remote: RemoteFake, db: Path, run: DispatchRun, members: int, started: float, budget: float
+    remote: RemoteFake, url: str, run: DispatchRun, members: int, started: float, budget: float
 ) -> tuple[int, float | None, float | None]:
     """Poll the fake until every member's message is stored or the budget is spent."""
     while True:
         await asyncio.sleep(0.25)
         stored, first_at, last_at = await remote.ask("progress")
-        if run.enqueued_after is None and await asyncio.to_thread(count_enqueued, db) >= members:
+        if run.enqueued_after is None and await asyncio.to_thread(count_enqueued, url) >= members:
             run.enqueued_after = time.monotonic() - started
         if stored >= members or time.monotonic() - started > budget:
             return stored, first_at, last_at
 
 
 async def dispatch_run(
-    remote: RemoteFake, data_dir: Path, args: argparse.Namespace, due: datetime
+    remote: RemoteFake, data_dir: Path, url: str, args: argparse.Namespace, due: datetime
 ) -> DispatchRun:
     """Start the bot on the seeded database, jump to the due minute, wait for every send."""
     members = args.members
     run = DispatchRun(due)
-    db = data_dir / "mentorbot.db"
-    # BotRunner and bot_settings read only api_base, gateway.url, token and guild_id.
+    # BotRunner reads only api_base and gateway.url.
     fake = cast(FakeDiscord, remote)
-    settings = bot_settings(fake, data_dir).model_copy(
-        update={
-            "send_rate": args.send_rate,
-            "planner_seconds": args.planner_seconds,
-            "outbox_lease_seconds": args.lease,
-        }
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        discord_token=remote.token,
+        discord_guild_id=int(remote.guild_id),
+        data_dir=data_dir,
+        database_url=url,
+        send_rate=args.send_rate,
+        planner_seconds=args.planner_seconds,
+        outbox_lease_seconds=args.lease,
     )
     clock = ShiftedClock()
     floor = members / args.send_rate
@@ -726,7 +741,7 @@ async def dispatch_run(
             lag.start()
             started, jumped = time.monotonic(), time.perf_counter()
             clock.jump_to(due)
-            stored, first_at, last_at = await watch(remote, db, run, members, started, budget)
+            stored, first_at, last_at = await watch(remote, url, run, members, started, budget)
             finished = time.monotonic()
             await lag.stop()
         beats.cancel()
@@ -746,11 +761,11 @@ async def dispatch_run(
     window = [t for t in run.fake.pop("heartbeat_at") if started <= t <= finished]
     interval = HEARTBEAT_MS / 1000
     run.heartbeat_delays = [b - a - interval for a, b in itertools.pairwise(window)]
-    run.outbox = query(
-        db, "SELECT kind, status, count(*) FROM outbox GROUP BY kind, status ORDER BY kind, status"
+    run.outbox = db_rows(
+        url, "SELECT kind, status, count(*) FROM outbox GROUP BY kind, status ORDER BY kind, status"
     )
-    run.reclaimed = query(
-        db, "SELECT count(*) FROM outbox WHERE kind = 'debrief' AND attempts > 1"
+    run.reclaimed = db_rows(
+        url, "SELECT count(*) FROM outbox WHERE kind = 'debrief' AND attempts > 1"
     )[0][0]
     return run
 
@@ -792,14 +807,19 @@ def machine() -> str:
     )
 
 
-def print_dispatch(run: DispatchRun, args: argparse.Namespace, logs: LogCount) -> list[str]:
-    """Print part A and return the acceptance failures."""
+def print_dispatch(
+    run: DispatchRun, args: argparse.Namespace, logs: LogCount, database: str = "SQLite"
+) -> list[str]:
+    """Print part A on one database and return its acceptance failures."""
     n = args.members
     floor = n / args.send_rate
     tick = args.planner_seconds
     fake = run.fake
-    failures = []
-    print(f"\nA. {n} debriefs due at {run.due:%Y-%m-%d %H:%M} UTC, the real MentorBot on the fake")
+    failures: list[str] = []
+    print(
+        f"\nA. {n} debriefs due at {run.due:%Y-%m-%d %H:%M} UTC, the real MentorBot on the fake, "
+        f"{database}"
+    )
     print(row("figure", "value", "target", ""))
     delivered = fake["dm_channels_by_count"]
     exactly_one = delivered.get(1, 0)
@@ -913,6 +933,38 @@ def print_dispatch(run: DispatchRun, args: argparse.Namespace, logs: LogCount) -
         print(row(f"log {level.lower()}s: {name}", str(count)))
         print(f"    first: {logs.first[(name, level)]}")
     return failures
+
+
+def print_side_by_side(sqlite: DispatchRun, pg: DispatchRun, args: argparse.Namespace) -> None:
+    """Print part A's main figures for both databases next to each other."""
+    tick, floor = args.planner_seconds, args.members / args.send_rate
+    widths = (42, 16, 16)
+    print(f"\nA. side by side, {args.members} debriefs at {args.send_rate:g}/s")
+    print(row("figure", "SQLite", "PostgreSQL", widths=widths))
+
+    def both(label: str, show: Any) -> None:
+        print(row(label, show(sqlite), show(pg), widths=widths))
+
+    def ratio(run: DispatchRun) -> str:
+        return "-" if run.elapsed is None else f"{run.elapsed / (floor + tick):.3f}"
+
+    def steady(run: DispatchRun) -> str:
+        if not run.elapsed or run.first_after is None or args.members < 2:
+            return "-"
+        return f"{(args.members - 1) / (run.elapsed - run.first_after):.2f} /s"
+
+    both("members with exactly one message", lambda r: str(r.fake["dm_channels_by_count"].get(1)))
+    both("elapsed, due minute -> last stored", lambda r: secs(r.elapsed))
+    both("ratio, elapsed / (floor + tick)", ratio)
+    both("send rate, first -> last message", steady)
+    both("all debrief rows enqueued after", lambda r: secs(r.enqueued_after))
+    both("peak requests in any 1 s", lambda r: str(r.fake["peak_1s"]))
+    both("global 429s", lambda r: str(r.fake["global_429s"]))
+    both("messages repeating a nonce", lambda r: str(r.fake["nonce_repeat_messages"]))
+    both("debriefs claimed more than once", lambda r: str(r.reclaimed))
+    both("loop lag max", lambda r: f"{max(r.lag, default=0.0) * 1000:.1f} ms")
+    both("loop lag p99", lambda r: f"{percentile(r.lag, 99) * 1000:.2f} ms" if r.lag else "-")
+    both("bot process RSS peak", lambda r: mib(r.rss_after))
 
 
 def _ok(ok: bool) -> str:
@@ -1056,17 +1108,111 @@ def compare_startup(
     return ours, restart, aps
 
 
-async def run_all(args: argparse.Namespace, tmp: Path, logs: LogCount) -> int:
-    """Run parts B, A and C in that order (A uses the database B seeded) and print them."""
+async def start_fake(args: argparse.Namespace) -> tuple[Any, Connection, FakeWorld]:
+    """Start a fake Discord process with the members' users; return it, its pipe, its world."""
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe()
-    fake_process = ctx.Process(
+    process = ctx.Process(
         target=serve_fake,
         args=(child, args.members, args.global_rate, not args.no_spec),
         daemon=True,
     )
-    fake_process.start()
+    process.start()
     world: FakeWorld = await asyncio.to_thread(parent.recv)
+    return process, parent, world
+
+
+async def _admin(server: str, *statements: str) -> None:
+    """Run statements on the server's maintenance database given by --database-url."""
+    admin = make_url(normalise_database_url(server)).set(drivername="postgresql")
+    conn = await asyncpg.connect(admin.render_as_string(hide_password=False))
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+async def scratch_database(server: str) -> str:
+    """Create an empty database for this run on the server; return its SQLAlchemy URL."""
+    name = f"mentorbot_bench_{os.getpid()}"
+    await _admin(server, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+    url = make_url(normalise_database_url(server)).set(database=name)
+    return url.render_as_string(hide_password=False)
+
+
+async def drop_database(server: str, url: str) -> None:
+    """Drop the scratch database, closing any session left on it."""
+    name = make_url(url).database
+    await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def copy_database(
+    source: str, target: str, users: dict[int, tuple[int, int]], guilds: dict[int, int]
+) -> int:
+    """Migrate `target` and copy every row of `source` into it; return the rows copied.
+
+    Members move to the new fake's users (`users`: old user id -> new user id, DM channel) and
+    guilds, so the same schedules send to the second fake.
+    """
+    await upgrade(target)
+    reader, writer = create_engine(source), create_engine(target)
+    copied = 0
+    try:
+        async with reader.connect() as read, writer.begin() as write:
+            for table in Base.metadata.sorted_tables:
+                rows = [dict(r._mapping) for r in await read.execute(select(table))]
+                if not rows:
+                    continue
+                if table.name == "members":
+                    for member in rows:
+                        member["user_id"], member["dm_channel_id"] = users[member["user_id"]]
+                        member["guild_id"] = guilds.get(member["guild_id"], member["guild_id"])
+                await write.execute(insert(table), rows)
+                copied += len(rows)
+                if "id" in table.c:
+                    # Rows came with their ids: move the id sequence past them.
+                    await write.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                            f"(SELECT max(id) FROM {table.name}))"
+                        )
+                    )
+    finally:
+        await reader.dispose()
+        await writer.dispose()
+    return copied
+
+
+async def run_on_postgresql(
+    args: argparse.Namespace, tmp: Path, db: Path, due: datetime, old: FakeWorld
+) -> tuple[DispatchRun, str]:
+    """Run part A again on a scratch PostgreSQL database; return the run and the version."""
+    fake_process, parent, world = await start_fake(args)
+    users = {old_user: new for (old_user, _), new in zip(old.users, world.users, strict=True)}
+    url = await scratch_database(args.database_url)
+    try:
+        copied = await copy_database(
+            sqlite_url(db), url, users, {int(old.guild_id): int(world.guild_id)}
+        )
+        say(f"part A on PostgreSQL: {copied} rows copied; sending {args.members} debriefs")
+        del users
+        remote = RemoteFake(parent, replace(world, users=[]))
+        data_dir = tmp / "data-postgresql"
+        data_dir.mkdir()
+        run = await dispatch_run(remote, data_dir, url, args, due)
+        version = str(db_rows(url, "SHOW server_version")[0][0])
+        await remote.ask("stop")
+        fake_process.join(10)
+        run.fake["spec"] = remote.world.spec
+    finally:
+        await drop_database(args.database_url, url)
+    return run, version
+
+
+async def run_all(args: argparse.Namespace, tmp: Path, logs: LogCount) -> int:
+    """Run parts B, A and C in that order (A uses the database B seeded) and print them."""
+    fake_process, parent, world = await start_fake(args)
     due = pick_due_minute(datetime.now(UTC))
     data_dir = tmp / "data"
     data_dir.mkdir()
@@ -1079,19 +1225,35 @@ async def run_all(args: argparse.Namespace, tmp: Path, logs: LogCount) -> int:
             "UPDATE members SET dm_channel_id = ? WHERE user_id = ?",
             [(channel, user) for user, channel in world.users],
         )
-    # The bot process should hold the bot, not 10,000 members' worth of bench data.
+    # The bot process should hold the bot, not 10,000 members' worth of bench data; the
+    # PostgreSQL run needs the user ids again, and gets them from a copy kept out of the way.
     remote = RemoteFake(parent, replace(world, users=[]))
+    ids_only = replace(world, users=list(world.users)) if args.database_url else None
     del world
+    seeded = tmp / "seeded.db"
+    if ids_only is not None:
+        # The PostgreSQL run starts from the schedules as seeded, not as this run leaves them.
+        with closing(sqlite3.connect(db)) as source, closing(sqlite3.connect(seeded)) as target:
+            source.backup(target)
     say(f"part A: sending {args.members} debriefs (about {args.members / args.send_rate:.0f} s)")
     logs.counts.clear()
-    run = await dispatch_run(remote, data_dir, args, due)
+    run = await dispatch_run(remote, data_dir, sqlite_url(db), args, due)
     await remote.ask("stop")
     fake_process.join(10)
     run.fake["spec"] = remote.world.spec
+    sqlite_logs = LogCount()
+    sqlite_logs.counts, sqlite_logs.first = logs.counts.copy(), dict(logs.first)
+    pg_run: DispatchRun | None = None
+    pg_version = ""
+    if ids_only is not None:
+        logs.counts.clear()
+        logs.first.clear()
+        pg_run, pg_version = await run_on_postgresql(args, tmp, seeded, due, ids_only)
+        del ids_only
 
     print(f"debrief dispatch benchmark, {args.members} members due in the same minute")
     print(f"command: {shlex.join(['.venv/bin/python', *sys.argv])}")
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}" + (f", PostgreSQL {pg_version}" if pg_version else ""))
     print(
         f"setup:   fake Discord in its own process on 127.0.0.1, global limit "
         f"{args.global_rate:g}/s per token, spec checks {'on' if remote.world.spec else 'OFF'}, "
@@ -1100,7 +1262,11 @@ async def run_all(args: argparse.Namespace, tmp: Path, logs: LogCount) -> int:
         f"with ScheduleService.set_weekly in {len(ZONES)} zones, dm_channel_id by UPDATE; "
         f"gc.freeze() after start-up: {'yes (--gc-freeze)' if args.gc_freeze else 'no'}"
     )
-    failures = print_dispatch(run, args, logs)
+    failures = print_dispatch(run, args, sqlite_logs)
+    if pg_run is not None:
+        pg_failures = print_dispatch(pg_run, args, logs, f"PostgreSQL {pg_version}")
+        failures = [f"SQLite: {f}" for f in failures] + [f"PostgreSQL: {f}" for f in pg_failures]
+        print_side_by_side(run, pg_run, args)
     print_startup(ours, restart, aps, args.members)
     print_dst(dst_cases())
     print("\nverdict: " + ("PASS" if not failures else "FAIL: " + "; ".join(failures)))
@@ -1122,6 +1288,11 @@ def main() -> None:
     parser.add_argument("--global-rate", type=float, default=50.0, help="the fake's limit")
     parser.add_argument("--no-spec", action="store_true", help="skip the fake's spec checks")
     parser.add_argument("--no-tracemalloc", action="store_true", help="skip the traced passes")
+    parser.add_argument(
+        "--database-url",
+        help="also run part A on PostgreSQL: a postgresql:// URL of a server where the bench "
+        "may create and drop a scratch database",
+    )
     parser.add_argument(
         "--gc-freeze",
         action="store_true",

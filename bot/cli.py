@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from bot.config import Settings, get_settings
 from bot.domain.frameworks import Catalogue, FrameworkError, load_framework
+from bot.logs import configure_logging
 
 NO_TOKEN = (
     "DISCORD_TOKEN is not set. Put your bot token in the environment or in .env "
@@ -50,7 +52,7 @@ def cmd_frameworks(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _chat(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.console import ConsoleChat, console_member, stdin_lines
+    from bot.console import ConsoleChat, console_member, optional_model, stdin_lines
     from bot.db.engine import create_engine, create_sessionmaker
     from bot.db.migrate import upgrade
     from bot.services.coaching import CoachingService
@@ -65,16 +67,36 @@ async def _chat(args: argparse.Namespace, settings: Settings) -> int:
     await upgrade(settings.db_url)
     engine = create_engine(settings.db_url)
     try:
-        service = CoachingService(
-            create_sessionmaker(engine), catalogue, default_timezone=settings.default_timezone
-        )
-        chat = ConsoleChat(service, sys.stdout, as_json=args.json)
-        member = console_member(args.member or os.environ.get("USER", "console"))
-        return await chat.run(
-            member, args.framework, stdin_lines(), resume=args.resume, topic=args.topic
-        )
+        async with optional_model(settings) as model:
+            service = CoachingService(
+                create_sessionmaker(engine),
+                catalogue,
+                default_timezone=settings.default_timezone,
+                model=model,
+            )
+            chat = ConsoleChat(service, sys.stdout, as_json=args.json)
+            member = console_member(args.member or os.environ.get("USER", "console"))
+            return await chat.run(
+                member, args.framework, stdin_lines(), resume=args.resume, topic=args.topic
+            )
     finally:
         await engine.dispose()
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    """Copy the SQLite database to PATH while the bot may be running."""
+    from bot.db.backup import BackupError, backup_sqlite, human_size
+
+    try:
+        done = backup_sqlite(settings.db_url, Path(args.path), force=args.force)
+    except BackupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"backed up {done.source} to {done.path}: {human_size(done.size)}, integrity ok")
+    width = max((len(name) for name in done.tables), default=0)
+    for name, rows in done.tables.items():
+        print(f"  {name:<{width}}  {rows} {'row' if rows == 1 else 'rows'}")
+    return 0
 
 
 async def _db(args: argparse.Namespace, settings: Settings) -> int:
@@ -129,21 +151,36 @@ def build_parser() -> argparse.ArgumentParser:
     fws.add_argument("action", nargs="?", choices=["list", "check"], default="list")
     fws.add_argument("file", nargs="?", help="with check: the TOML file to validate")
     sub.add_parser("sync", help="sync slash commands with Discord")
-    db = sub.add_parser("db", help="database migrations")
-    db.add_argument("action", choices=["upgrade", "downgrade", "current"])
-    db.add_argument("revision", nargs="?", help="target revision (default: head, or -1 down)")
+    db = sub.add_parser("db", help="database migrations and backups")
+    db_sub = db.add_subparsers(dest="action", required=True)
+    up = db_sub.add_parser("upgrade", help="migrate the database up")
+    up.add_argument("revision", nargs="?", help="target revision (default: head)")
+    down = db_sub.add_parser("downgrade", help="migrate the database down")
+    down.add_argument("revision", nargs="?", help="target revision (default: -1, one step)")
+    db_sub.add_parser("current", help="print the database's revision")
+    backup = db_sub.add_parser(
+        "backup", help="copy the SQLite database to PATH (safe while the bot runs)"
+    )
+    backup.add_argument("path", help="the file to write, e.g. backups/mentorbot-2025-01-31.db")
+    backup.add_argument("--force", action="store_true", help="replace PATH if it exists")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code."""
     args = build_parser().parse_args(argv)
-    settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # Migrations announce every step at INFO; only their problems are worth a log line.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        said: set[str] = set()
+        for error in exc.errors():
+            # One line per setting: a union type reports each of its alternatives.
+            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            if name not in said:
+                said.add(name)
+                print(f"{name}: {error['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, settings.log_format)
     if args.command == "frameworks":
         return cmd_frameworks(args, settings)
     if args.command == "chat":
@@ -151,6 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_chat(args, settings))
         except KeyboardInterrupt:
             return 130
+    if args.command == "db" and args.action == "backup":
+        return cmd_backup(args, settings)
     if args.command == "db":
         return asyncio.run(_db(args, settings))
     if args.command == "run":

@@ -19,7 +19,9 @@ from bot.db.backup import BackupError, backup_sqlite, human_size
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.models import Member
 from bot.db.uow import unit_of_work
-from tests.fixtures_db import MIGRATION_HEAD, MakeDbUrl
+from tests.fixtures_db import MIGRATION_HEAD, MakeDbUrl, sqlite_only
+
+SQLITE_FILE = "the backup copies a SQLite file; PostgreSQL is backed up with pg_dump"
 
 
 def _inspect(path: Path) -> tuple[str, str, int, str]:
@@ -35,6 +37,7 @@ def _inspect(path: Path) -> tuple[str, str, int, str]:
     return verdict, mode, members, revision
 
 
+@sqlite_only(SQLITE_FILE)
 async def test_backup_while_the_bot_writes_is_whole_and_consistent(
     make_db_url: MakeDbUrl, tmp_path: Path
 ) -> None:
@@ -94,6 +97,7 @@ async def test_backup_while_the_bot_writes_is_whole_and_consistent(
     assert last.tables["members"] == final
 
 
+@sqlite_only(SQLITE_FILE)
 async def test_backup_refuses_to_overwrite_without_force(
     make_db_url: MakeDbUrl, tmp_path: Path
 ) -> None:
@@ -125,6 +129,7 @@ def test_backup_of_a_missing_database_creates_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@sqlite_only(SQLITE_FILE)
 async def test_backup_refuses_a_folder_or_a_missing_folder(
     make_db_url: MakeDbUrl, tmp_path: Path
 ) -> None:

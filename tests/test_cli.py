@@ -9,7 +9,7 @@ import pytest
 from bot import cli
 from bot.config import get_settings
 from bot.domain.frameworks import SHIPPED, builtin_dir
-from tests.fixtures_db import MIGRATION_HEAD
+from tests.fixtures_db import MIGRATION_HEAD, bot_database_env, on_postgresql
 
 
 @pytest.fixture(autouse=True)
@@ -19,6 +19,8 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     for name in ("DISCORD_TOKEN", "DATABASE_URL", "FRAMEWORKS_DIR"):
         monkeypatch.delenv(name, raising=False)
+    for name, value in bot_database_env(tmp_path / "data").items():
+        monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
@@ -81,7 +83,7 @@ def test_check_without_a_file_is_a_usage_error(capsys: pytest.CaptureFixture[str
 def test_db_upgrade_current_downgrade(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["db", "upgrade"]) == 0
     assert f"database at {MIGRATION_HEAD}" in capsys.readouterr().out
-    assert (tmp_path / "data" / "mentorbot.db").exists()
+    assert on_postgresql() or (tmp_path / "data" / "mentorbot.db").exists()
     assert cli.main(["db", "current"]) == 0
     assert capsys.readouterr().out.strip() == MIGRATION_HEAD
     assert cli.main(["db", "downgrade", "base"]) == 0

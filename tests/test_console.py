@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -15,12 +14,14 @@ from bot.domain.contract import Exchange, score
 from bot.domain.frameworks import SHIPPED
 from bot.domain.state import Reply, ReplyKind
 from tests.conversations import EXPECTED, SCRIPTS
+from tests.fixtures_db import bot_database_env, bot_database_url, query
 
 
 def chat(tmp_path: Path, *args: str, stdin: str) -> subprocess.CompletedProcess[str]:
     """Run the console chat in a fresh process against a database in tmp_path."""
     env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "LOG_LEVEL": "WARNING"}
     env.pop("DATABASE_URL", None)
+    env.update(bot_database_env(tmp_path / "data"))
     env.pop("DISCORD_TOKEN", None)
     return subprocess.run(
         [sys.executable, "-m", "bot", "chat", *args],
@@ -62,8 +63,9 @@ def test_scripted_json_conversation_reaches_done(tmp_path: Path, framework_id: s
     assert report.violations == []
     assert report.non_directive_share == 1.0
 
-    with sqlite3.connect(tmp_path / "data" / "mentorbot.db") as db:
-        rows = db.execute("SELECT text, due_date, status FROM commitments").fetchall()
+    rows = query(
+        bot_database_url(tmp_path / "data"), "SELECT text, due_date, status FROM commitments"
+    )
     assert len(rows) == 1
     assert commitment in rows[0][0]
     assert rows[0][1] is not None

@@ -42,7 +42,7 @@ from bot.services.dispatch import Dispatcher
 from bot.services.ports import DMClosed, OutgoingDM
 from bot.services.reminders import Reminders
 from bot.services.ticks import Ticks
-from tests.fixtures_db import MakeDbUrl
+from tests.fixtures_db import MakeDbUrl, sqlite_only
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 # The acceptance bound: a lost database or gateway shows as unhealthy within 30 s.
@@ -293,6 +293,7 @@ def test_probe_url_opens_sqlite_read_only_and_leaves_servers_alone(tmp_path: Pat
         DatabaseProbe("sqlite+aiosqlite://")
 
 
+@sqlite_only("moving the database folder away is how a SQLite database is lost")
 async def test_database_probe_fails_while_the_folder_is_gone_and_recovers(
     make_db_url: MakeDbUrl, tmp_path: Path
 ) -> None:

@@ -63,8 +63,11 @@ async def claim(
         .limit(limit)
     )
     if s.get_bind().dialect.name == "postgresql":
-        # Several processes claim at once: each skips rows another is claiming.
-        chosen = chosen.with_for_update(skip_locked=True)
+        # Several processes claim at once: each skips rows another is claiming. The choice
+        # is materialised so it runs once: as an IN subquery PostgreSQL may rescan it per
+        # row, and each rescan skips the rows just updated and locks `limit` more.
+        locked = chosen.with_for_update(skip_locked=True).cte("chosen").prefix_with("MATERIALIZED")
+        chosen = select(locked.c.id)
     stmt = (
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(chosen.scalar_subquery()), _claimable(now))

@@ -70,6 +70,27 @@ async def get_member(s: AsyncSession, member_id: int) -> Member | None:
     return await s.get(Member, member_id)
 
 
+async def lock_conversation(
+    s: AsyncSession, cs: CoachingSession
+) -> tuple[CoachingSession, Member] | None:
+    """Lock a conversation's member, then the conversation, and read both afresh.
+
+    On PostgreSQL another process may take a turn in the same conversation (a button on one
+    shard, a DM on another) or erase the member; an erasure locks members before
+    conversations, so this takes them in that order. None: the member was erased meanwhile.
+    SQLite has no row locks; its write gate already runs one unit of work at a time.
+    """
+    if s.get_bind().dialect.name == "sqlite":
+        member = await s.get(Member, cs.member_id)
+        return None if member is None else (cs, member)
+    lock = {"key_share": True}  # FOR NO KEY UPDATE: inserts that point at the row still pass
+    member = await s.get(Member, cs.member_id, with_for_update=lock, populate_existing=True)
+    if member is None:
+        return None
+    fresh = await s.get(CoachingSession, cs.id, with_for_update=lock, populate_existing=True)
+    return None if fresh is None else (fresh, member)
+
+
 async def find_member(s: AsyncSession, *, guild_id: int, user_id: int) -> Member | None:
     """Return the member for (guild, user) without creating one."""
     stmt = select(Member).where(Member.guild_id == guild_id, Member.user_id == user_id)

@@ -18,11 +18,15 @@ from bot.db.uow import unit_of_work
 from bot.domain.ratelimit import DEFAULT_RATE, TokenBucket
 from bot.domain.schedule import nudge_due
 from bot.domain.timezones import is_valid_zone
+from bot.observability import metrics
 from bot.services.clock import Clock, SystemClock
 from bot.services.ports import DMClosed, DMPort, OutgoingDM, TransientSendError
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+# A claim takes about this many seconds of sending: with several processes each takes a
+# small batch at a time, so all of them share a burst instead of the first taking it all.
+BATCH_SECONDS = 5.0
 NUDGE_GRACE = timedelta(hours=6)
 
 Compose = Callable[[OutboxMessage], Awaitable[OutgoingDM | None]]
@@ -69,7 +73,8 @@ class Dispatcher:
         self._bucket = TokenBucket(rate=rate)
         self._lease = lease
         # A batch must be sent well within the lease, or another sender could take rows over.
-        self._batch = max(1, min(batch, int(rate * lease.total_seconds() / 2)))
+        seconds = min(BATCH_SECONDS, lease.total_seconds() / 2)
+        self._batch = max(1, min(batch, int(rate * seconds)))
         self._slots = asyncio.Semaphore(concurrency)
         self.owner = owner or f"sender-{uuid.uuid4().hex[:12]}"
 
@@ -84,7 +89,9 @@ class Dispatcher:
         """Expire stale rows, then claim and send batches until nothing is due."""
         report = DispatchReport()
         async with unit_of_work(self._sm) as s:
-            report.expired += await outbox.expire_overdue(s, self._clock.now())
+            expired = await outbox.expire_overdue(s, self._clock.now())
+        report.expired += expired
+        metrics.scheduled_dms("expired", expired)
         while True:
             async with unit_of_work(self._sm) as s:
                 rows = await outbox.claim(
@@ -131,6 +138,7 @@ class Dispatcher:
                     s, row.id, owner=self.owner, status="undeliverable", now=now, error="DMs closed"
                 ):
                     report.undeliverable += 1
+                    metrics.scheduled_dms("undeliverable")
                 await outbox.mark_dms_closed(s, member.id, now)
             return
         except TransientSendError as exc:
@@ -183,6 +191,7 @@ class Dispatcher:
             log.warning("outbox row %s was taken over before it was settled", row.id)
             return
         setattr(report, status, getattr(report, status) + 1)
+        metrics.scheduled_dms(status)
 
     async def _retry(
         self, row: OutboxMessage, report: DispatchReport, error: str, after: float
@@ -194,6 +203,7 @@ class Dispatcher:
                     s, row.id, owner=self.owner, status="undeliverable", now=now, error=error[:200]
                 )
                 report.undeliverable += int(done)
+                metrics.scheduled_dms("undeliverable", int(done))
                 return
             # Back off harder with every attempt so a failing row cannot hammer Discord.
             delay = timedelta(seconds=max(after, 2.0**row.attempts))

@@ -216,6 +216,9 @@ class Planner:
                 .where(MemberSchedule.next_due_utc <= now)
                 .order_by(MemberSchedule.next_due_utc)
                 .limit(PLAN_BATCH)
+                # PostgreSQL, several processes: each plans rows no other planner holds, and
+                # a member's schedule change waits for (or is skipped by) this batch.
+                .with_for_update(of=MemberSchedule, skip_locked=True)
             )
             rows = due.all()
             for row, dm_closed_at in rows:

@@ -19,7 +19,7 @@ from bot.db.engine import (
 )
 from bot.db.uow import unit_of_work
 from tests.db.conftest import MakeMember
-from tests.fixtures_db import sqlite_url
+from tests.fixtures_db import sqlite_only, sqlite_url
 
 PRAGMAS = ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
 
@@ -33,6 +33,7 @@ async def read_pragmas(engine: AsyncEngine) -> dict[str, object]:
         }
 
 
+@sqlite_only("PRAGMAs are SQLite's per-connection settings")
 async def test_every_connection_gets_the_pragmas(db_engine: AsyncEngine) -> None:
     # Hold two connections at once so the pool must open a second one.
     async with db_engine.connect() as first, db_engine.connect() as second:
@@ -49,6 +50,7 @@ async def test_every_connection_gets_the_pragmas(db_engine: AsyncEngine) -> None
             }
 
 
+@sqlite_only("PostgreSQL always enforces foreign keys; there is no switch")
 async def test_migration_engine_turns_foreign_keys_off(db_url: str) -> None:
     engine = create_engine(db_url, foreign_keys=False)
     try:

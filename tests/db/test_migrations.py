@@ -40,7 +40,12 @@ def describe_database(connection: Connection) -> dict[str, dict[str, Any]]:
         described[table] = {
             "columns": {c["name"]: c["nullable"] for c in inspector.get_columns(table)},
             "pk": inspector.get_pk_constraint(table)["constrained_columns"],
-            "indexes": {i["name"]: i["column_names"] for i in inspector.get_indexes(table)},
+            # PostgreSQL also lists the index behind each unique constraint; those are uniques.
+            "indexes": {
+                i["name"]: i["column_names"]
+                for i in inspector.get_indexes(table)
+                if "duplicates_constraint" not in i
+            },
             "uniques": {
                 u["name"]: u["column_names"] for u in inspector.get_unique_constraints(table)
             },
@@ -179,7 +184,7 @@ async def test_upgrade_from_0001_keeps_members_and_sessions(make_db_url: MakeDbU
         conn.exec_driver_sql(
             "INSERT INTO members (guild_id, user_id, display_name, share_progress, "
             "share_transcripts, created_at, updated_at) VALUES "
-            "(1, 2, 'Alex', 0, 0, '2026-11-23 09:00:00', '2026-11-23 09:00:00')"
+            "(1, 2, 'Alex', false, false, '2026-11-23 09:00:00', '2026-11-23 09:00:00')"
         )
 
     await run_on(url, seed, commit=True)

@@ -61,7 +61,7 @@ def test_results_come_back_aware() -> None:
     assert UTCDateTime().process_result_value(None, SQLITE) is None
 
 
-async def test_round_trip_through_sqlite_is_aware_utc(uow: UnitOfWork, member: Member) -> None:
+async def test_round_trip_is_aware_utc(uow: UnitOfWork, member: Member) -> None:
     # 02:30 happens twice in Berlin that night; fold=0 is the first, summer-time one.
     local = datetime(2025, 10, 26, 2, 30, tzinfo=ZoneInfo("Europe/Berlin"))
     async with uow() as s:
@@ -89,8 +89,12 @@ async def test_round_trip_through_sqlite_is_aware_utc(uow: UnitOfWork, member: M
                 text("SELECT started_at FROM coaching_sessions WHERE id = :id"), {"id": cs.id}
             )
         ).scalar_one()
-        # The raw column holds UTC wall-clock time, so text ordering matches time ordering.
-        assert stored.startswith("2025-10-26 00:30:00")
+        if isinstance(stored, datetime):
+            # PostgreSQL's timestamptz holds the instant itself.
+            assert stored == datetime(2025, 10, 26, 0, 30, tzinfo=UTC)
+        else:
+            # SQLite's column holds UTC wall-clock text, so text order matches time order.
+            assert stored.startswith("2025-10-26 00:30:00")
 
 
 async def test_flushing_a_naive_datetime_fails(uow: UnitOfWork, member: Member) -> None:

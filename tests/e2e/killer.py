@@ -6,7 +6,6 @@ import asyncio
 import os
 import random
 import signal
-import sqlite3
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,7 @@ from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import upgrade
 from bot.db.uow import unit_of_work
 from tests.e2e.fake import FakeDiscord
+from tests.fixtures_db import bot_database_env, bot_database_url, query
 
 OCCURRENCE = "2026-11-23"
 
@@ -35,14 +35,14 @@ class KillReport:
     seconds: float = 0.0
 
 
-def database(data_dir: Path) -> Path:
-    """The SQLite file the bot process uses."""
-    return data_dir / "mentorbot.db"
+def database(data_dir: Path) -> str:
+    """The database the bot process uses: its SQLite file, or the test's PostgreSQL one."""
+    return bot_database_url(data_dir)
 
 
 async def seed(fake: FakeDiscord, data_dir: Path, count: int) -> list[str]:
     """Create `count` members with a DM channel each and one debrief due now for each."""
-    url = f"sqlite+aiosqlite:///{database(data_dir).as_posix()}"
+    url = database(data_dir)
     await upgrade(url)
     engine = create_engine(url)
     now = datetime.now(UTC)
@@ -84,6 +84,7 @@ async def spawn(
         "LOG_LEVEL": "WARNING",
     }
     env.pop("DATABASE_URL", None)
+    env.update(bot_database_env(data_dir))
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -97,11 +98,11 @@ async def spawn(
 
 
 def statuses(data_dir: Path) -> dict[str, int]:
-    """Weekly debrief rows by status, read straight from the file (nudges are not counted)."""
-    with sqlite3.connect(database(data_dir), timeout=10) as db:
-        rows = db.execute(
-            "SELECT status, count(*) FROM outbox WHERE kind = 'debrief' GROUP BY status"
-        ).fetchall()
+    """Weekly debrief rows by status, read straight from the database (nudges not counted)."""
+    rows = query(
+        database(data_dir),
+        "SELECT status, count(*) FROM outbox WHERE kind = 'debrief' GROUP BY status",
+    )
     return {status: int(n) for status, n in rows}
 
 

@@ -11,18 +11,23 @@ from bot.config import Settings
 from tests.e2e.exchange import Exchange
 from tests.e2e.fake import FakeDiscord
 from tests.e2e.payloads import Json
+from tests.fixtures_db import bot_database_override
 
 POST_MESSAGE = r"/channels/{}/messages$"
 
 
 def bot_settings(fake: FakeDiscord, data_dir: Path) -> Settings:
-    """Settings for a bot on the fake: a SQLite file in data_dir, commands synced to the guild."""
+    """Settings for a bot on the fake: the test's database, commands synced to the guild.
+
+    On SQLite that is the default file in data_dir; with TEST_DATABASE_URL, a PostgreSQL
+    database kept for data_dir, so a restarted bot finds the same rows.
+    """
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         discord_token=fake.token,
         discord_guild_id=int(fake.guild_id),
         data_dir=data_dir,
-        database_url=None,
+        database_url=bot_database_override(data_dir),
     )
 
 

@@ -142,7 +142,11 @@ class RestApi:
         """Return the gateway URL (with the sharding advice /gateway/bot adds)."""
         limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
         return json_response(
-            {"url": self.fake.gateway.url, "shards": 1, "session_start_limit": limit}
+            {
+                "url": self.fake.gateway.url,
+                "shards": self.fake.gateway.recommended_shards,
+                "session_start_limit": limit,
+            }
         )
 
     async def get_guild(self, call: Call) -> web.Response:

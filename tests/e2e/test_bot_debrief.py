@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from tests.e2e.fake import FakeDiscord
 from tests.e2e.harness import BotRunner
 from tests.e2e.member import Member, bot_settings, custom_ids
 from tests.e2e.test_bot_coaching import EPHEMERAL
+from tests.fixtures_db import bot_database_url, query
 
 DB = "data/mentorbot.db"
 
@@ -31,8 +31,7 @@ def arrive_at_next_send(data_dir: Path, clock: ShiftedClock) -> None:
 
 
 def sql(data_dir: Path, statement: str, *args: object) -> list[tuple[object, ...]]:
-    with sqlite3.connect(data_dir / "mentorbot.db") as db:
-        return db.execute(statement, args).fetchall()
+    return query(bot_database_url(data_dir), statement, *args)
 
 
 async def until(data_dir: Path, statement: str, expected: list[tuple[object, ...]]) -> None:

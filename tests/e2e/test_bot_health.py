@@ -84,7 +84,8 @@ async def test_healthz_follows_the_gateway(
     _took, body = await wait_health(bot, True, 5.0)
     assert set(body["checks"]) == {"gateway", "database", "scheduler"}
     assert body["checks"]["gateway"]["detail"].startswith("connected")
-    assert body["checks"]["database"]["detail"].startswith("reachable (sqlite")
+    dialect = bot.engine.dialect.name
+    assert body["checks"]["database"]["detail"].startswith(f"reachable ({dialect}")
 
     # The gateway drops and refuses every reconnection: an outage on Discord's side.
     fake_discord.gateway.refusing = True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -13,22 +12,21 @@ from aiohttp import BodyPartReader, web
 from bot.client import MentorBot
 from bot.db.base import Base
 from bot.db.engine import create_engine, create_sessionmaker
-from bot.db.uow import write_gate
 from tests.e2e import fake as fake_module
 from tests.e2e.fake import FakeDiscord
 from tests.e2e.harness import BotRunner
 from tests.e2e.member import Member, custom_ids, make_bot
 from tests.e2e.recording import read_body
 from tests.e2e.test_bot_coaching import EPHEMERAL, start_grow
-from tests.fixtures_db import sqlite_url
+from tests.fixtures_db import bot_database_url, hold_writes, query
 from tests.services.test_privacy import scan, snapshot
 
 Uploads = list[tuple[str, bytes]]
 MEMBER_IDS = "SELECT id FROM members WHERE user_id = ?"
 BOBS_TURNS = (
-    "SELECT count(*), group_concat(t.text, '|') FROM turns t "
+    "SELECT t.id, t.text FROM turns t "
     "JOIN coaching_sessions c ON c.id = t.session_id JOIN members m ON m.id = c.member_id "
-    "WHERE m.user_id = ?"
+    "WHERE m.user_id = ? ORDER BY t.id"
 )
 
 
@@ -57,13 +55,12 @@ def uploads(monkeypatch: pytest.MonkeyPatch) -> Uploads:
 
 
 def sql(data_dir: Path, statement: str, *args: object) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(data_dir / "mentorbot.db") as db:
-        return db.execute(statement, args).fetchall()
+    return query(bot_database_url(data_dir), statement, *args)
 
 
 async def traces(data_dir: Path, user: int, member_ids: set[int]) -> set[tuple[str, Any]]:
     """Rows holding the user's id in any column, or one of their member ids in a member key."""
-    engine = create_engine(sqlite_url(data_dir / "mentorbot.db"))
+    engine = create_engine(bot_database_url(data_dir))
     try:
         found = scan(await snapshot(create_sessionmaker(engine)), {user})
     finally:
@@ -144,7 +141,8 @@ async def test_show_and_share_in_a_server_and_from_dms(
     assert "Interview Circle: progress private, transcripts shared" in shown.data["content"]
 
     listed = await alice.slash("help")
-    assert "/privacy show|share|export|delete" in listed.data["embeds"][0]["fields"][0]["value"]
+    fields = {f["name"]: f["value"] for f in listed.data["embeds"][0]["fields"]}
+    assert "/privacy show" in fields["Your data"]
 
 
 async def test_export_arrives_as_a_dm_file_holding_only_the_members_own_data(
@@ -279,7 +277,7 @@ async def test_an_erasure_behind_other_writes_is_acknowledged_then_reported(
     prompt = await alice.slash("privacy", "delete")
     assert prompt.message is not None
     assert bot.engine is not None
-    async with write_gate(create_sessionmaker(bot.engine)):
+    async with hold_writes(create_sessionmaker(bot.engine), user_id(alice)):
         # Every write waits here, so the erasure cannot finish before the answer is due.
         pressed = await alice.press(prompt.message, r"^privacy:delete:")
         assert pressed.type == 7

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
 import sys
 from pathlib import Path
 
 from tests.e2e.fake import FakeDiscord
-from tests.fixtures_db import MIGRATION_HEAD
+from tests.fixtures_db import MIGRATION_HEAD, bot_database_env, bot_database_url, query
 
 
 async def test_run_serves_then_stops_cleanly_on_sigterm(
@@ -26,6 +25,7 @@ async def test_run_serves_then_stops_cleanly_on_sigterm(
         "LOG_LEVEL": "INFO",
     }
     env.pop("DATABASE_URL", None)
+    env.update(bot_database_env(tmp_path / "data"))
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -59,8 +59,8 @@ async def test_run_serves_then_stops_cleanly_on_sigterm(
     log = stderr.decode()
     assert process.returncode == 0, log
     assert "Traceback" not in log, log
-    with sqlite3.connect(tmp_path / "data" / "mentorbot.db") as db:
-        (revision,) = db.execute("SELECT version_num FROM alembic_version").fetchone()
-        (stored,) = db.execute("SELECT value FROM bot_state").fetchone() or (None,)
+    url = bot_database_url(tmp_path / "data")
+    [(revision,)] = query(url, "SELECT version_num FROM alembic_version")
+    (stored,) = next(iter(query(url, "SELECT value FROM bot_state")), (None,))
     assert revision == MIGRATION_HEAD
     assert stored is None or len(stored) == 64
