@@ -42,6 +42,11 @@ class WeeklyRule:
     weekday: int
     local_time: time
 
+    @classmethod
+    def stored(cls, tz: str, weekday: int, local_time: str) -> WeeklyRule:
+        """Rebuild a rule from its stored columns ("HH:MM" wall-clock time)."""
+        return cls(tz, weekday, time.fromisoformat(local_time))
+
     def __post_init__(self) -> None:
         load_zone(self.tz)
         if type(self.weekday) is not int or not 0 <= self.weekday <= 6:

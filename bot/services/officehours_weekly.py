@@ -60,7 +60,7 @@ class TickReport:
 
 
 def _rule(row: OfficeHoursSchedule) -> rules.WeeklyRule:
-    return rules.WeeklyRule(row.timezone, row.weekday, time.fromisoformat(row.local_time))
+    return rules.WeeklyRule.stored(row.timezone, row.weekday, row.local_time)
 
 
 class WeeklyOfficeHours:

@@ -45,7 +45,7 @@ class PlanReport:
 
 
 def _rule(row: MemberSchedule) -> rules.WeeklyRule:
-    return rules.WeeklyRule(row.timezone, row.weekday, time.fromisoformat(row.local_time))
+    return rules.WeeklyRule.stored(row.timezone, row.weekday, row.local_time)
 
 
 class ScheduleService:

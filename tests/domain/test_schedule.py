@@ -429,3 +429,10 @@ def test_any_ticks_send_the_latest_due_once(
         assert following > now
         assert following == next_occurrence(rule, now).due_utc
         previous, next_due = now, following
+
+
+def test_stored_rule_reads_its_columns_and_still_validates() -> None:
+    rule = WeeklyRule.stored("Europe/London", 4, "18:30")
+    assert rule == WeeklyRule("Europe/London", 4, time(18, 30))
+    with pytest.raises(ValueError, match="0 \\(Monday\\) to 6"):
+        WeeklyRule.stored("Europe/London", 7, "18:30")
