@@ -120,8 +120,12 @@ async def test_open_join_restart_two_mentors_at_once_leave_close(
     bot = await world.start(run_bot, make_bot(fake, tmp_path))
     alice, bob, carol = (world.people[n] for n in ("alice", "bob", "carol"))
 
-    refused = await reply(await alice.slash("officehours", "open"))
-    assert "This command is for mentors" in refused["content"]
+    for mentor_only in ("open", "next", "close"):
+        refused = await reply(await alice.slash("officehours", mentor_only))
+        assert "This command is for mentors" in refused["content"], mentor_only
+    # Discord offers these commands only in servers; the bot refuses a DM all the same.
+    in_dm = await reply(await world.morgan.slash("officehours", "next", in_dm=True))
+    assert "not in direct messages" in in_dm["content"]
     nothing = await reply(await alice.slash("officehours", "join"))
     assert "No office hours are open here" in nothing["content"]
     bad = await reply(await world.morgan.slash("officehours", "open", duration="soon"))
