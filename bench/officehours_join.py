@@ -25,7 +25,6 @@ import asyncio
 import json
 import logging
 import re
-import statistics
 import sys
 import tempfile
 import time
@@ -36,8 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import select
 
-from bench.dialogue_turn import percentile
-from bench.discord_load import LogCount, load_validator, settle
+from bench.discord_load import LogCount, load_validator, ms, settle
 from bot.client import MentorBot
 from bot.db.engine import create_sessionmaker
 from bot.db.models import Member, OfficeHoursEntry
@@ -193,15 +191,6 @@ async def run(members: int, within: float, logs: LogCount, *, spec: bool) -> Fig
     figures.violations = fake.violation_report()
     figures.requests = len(fake.requests)
     return figures
-
-
-def ms(values: list[float]) -> str:
-    """Median, p99 and max of a list of seconds, in milliseconds."""
-    if not values:
-        return "no samples"
-    median = statistics.median(values) * 1000
-    p99 = percentile(values, 99) * 1000
-    return f"median {median:.1f}  p99 {p99:.1f}  max {max(values) * 1000:.1f}"
 
 
 def main() -> None:

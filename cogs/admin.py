@@ -15,6 +15,12 @@ if TYPE_CHECKING:
     from bot.client import MentorBot
 
 
+def role_ids(interaction: discord.Interaction[Any]) -> list[int]:
+    """The caller's role ids in this server (none in a DM), for the mentor check."""
+    user = interaction.user
+    return [r.id for r in user.roles] if isinstance(user, discord.Member) else []
+
+
 def describe_setup(setup: GuildSetup) -> str:
     """The stored set-up in words, as the administrator will check it."""
     resources = setup.crisis_resources or "the built-in international default"

@@ -21,6 +21,7 @@ from bot.services.dashboard import Dashboard, MemberRow
 from bot.tree import report_error
 from bot.ui.charts import cohort_chart
 from bot.ui.messages import BRAND
+from cogs.admin import role_ids
 from cogs.progress import send_progress
 
 if TYPE_CHECKING:
@@ -33,12 +34,6 @@ CHART_FILE = "cohort.png"
 ROW_LIMIT = 250
 MAX_SECTIONS = 2
 PRIVACY_NOTE = "Only members who share their progress are listed. Transcripts are never shown here."
-
-
-def role_ids(interaction: discord.Interaction[Any]) -> list[int]:
-    """The caller's role ids in this server (none in a DM)."""
-    user = interaction.user
-    return [r.id for r in user.roles] if isinstance(user, discord.Member) else []
 
 
 def server_name(interaction: discord.Interaction[Any]) -> str:

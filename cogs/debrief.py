@@ -53,6 +53,14 @@ def describe(view: ScheduleView) -> str:
     return "\n".join(lines)
 
 
+async def zone_choices(
+    bot: MentorBot, user_id: int, current: str
+) -> list[app_commands.Choice[str]]:
+    """Time zones matching what was typed, the user's last one first (Discord shows 25)."""
+    recent = await bot.schedules.last_timezone(user_id)
+    return [app_commands.Choice(name=z, value=z) for z in search_zones(current, 25, recent)]
+
+
 class Debrief(commands.Cog):
     """The weekly debrief and commitments."""
 
@@ -65,8 +73,7 @@ class Debrief(commands.Cog):
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         """Suggest time zones by name or city, the member's last one first."""
-        recent = await self.bot.schedules.last_timezone(interaction.user.id)
-        return [app_commands.Choice(name=z, value=z) for z in search_zones(current, 25, recent)]
+        return await zone_choices(self.bot, interaction.user.id, current)
 
     @debrief.command(
         name="schedule", description="Get a debrief DM every week at a time you choose"

@@ -14,7 +14,6 @@ from discord.ext import commands
 
 from bot.domain import officehours as oh
 from bot.domain.schedule import format_local
-from bot.domain.timezones import search_zones
 from bot.errors import UserFacingError
 from bot.services.guilds import NotInServer
 from bot.services.officehours import FOLLOWUP_FRAMEWORK, NextResult
@@ -33,19 +32,15 @@ from bot.ui.officehours import (
     form_values,
     join_form,
 )
+from cogs.admin import role_ids
 from cogs.coaching import member_ref
-from cogs.debrief import DAYS, parse_time
+from cogs.debrief import DAYS, parse_time, zone_choices
 
 if TYPE_CHECKING:
     from bot.client import MentorBot
 
 log = logging.getLogger(__name__)
 SERVER_ONLY = app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False)
-
-
-def roles_of(interaction: discord.Interaction[Any]) -> list[int]:
-    """The caller's role ids in this server (none in DMs)."""
-    return [role.id for role in getattr(interaction.user, "roles", [])]
 
 
 def where(interaction: discord.Interaction[Any]) -> tuple[int, int]:
@@ -115,18 +110,17 @@ class OfficeHours(commands.Cog):
         await self.cards.sync()
 
     async def _mentor(self, interaction: discord.Interaction[Any]) -> None:
-        await self.bot.setups.require_mentor(interaction.guild_id, roles_of(interaction))
+        await self.bot.setups.require_mentor(interaction.guild_id, role_ids(interaction))
 
     async def _is_mentor(self, interaction: discord.Interaction[Any]) -> bool:
         setup = await self.bot.setups.get(interaction.guild_id) if interaction.guild_id else None
-        return setup is not None and setup.mentor_role_id in roles_of(interaction)
+        return setup is not None and setup.mentor_role_id in role_ids(interaction)
 
     async def zone_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         """Suggest time zones by name or city, the mentor's last one first."""
-        recent = await self.bot.schedules.last_timezone(interaction.user.id)
-        return [app_commands.Choice(name=z, value=z) for z in search_zones(current, 25, recent)]
+        return await zone_choices(self.bot, interaction.user.id, current)
 
     # --- mentors ---------------------------------------------------------------------------
 
